@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs what the test suite needs on a fresh Debian or Ubuntu machine:
+# Debian packages (when run as root and missing), then a virtual environment
+# with the pinned test tools, then the collection tree Ansible reads.
+set -eu
+. "$(dirname "$0")/env.sh"
+
+need_apt=""
+for cmd in podman runc mmdebstrap git; do
+    command -v "$cmd" >/dev/null 2>&1 || need_apt=1
+done
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt=1
+if [ -n "$need_apt" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bootstrap: run as root once, or install: podman runc mmdebstrap git python3-venv" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        podman runc mmdebstrap git python3-venv >/dev/null
+fi
+
+if [ ! -x "$VENVKIT_VENV/bin/python" ] || \
+   ! cmp -s "$VENVKIT_ROOT/tests/requirements.txt" "$VENVKIT_VENV/.requirements.txt"; then
+    python3 -m venv "$VENVKIT_VENV"
+    "$VENVKIT_VENV/bin/pip" install -q --disable-pip-version-check \
+        -r "$VENVKIT_ROOT/tests/requirements.txt"
+    cp "$VENVKIT_ROOT/tests/requirements.txt" "$VENVKIT_VENV/.requirements.txt"
+fi
+
+mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/venvkit"
+ln -sfn "$VENVKIT_ROOT" "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/venvkit/python"
