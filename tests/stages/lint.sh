@@ -10,7 +10,7 @@ cd "$VENVKIT_ROOT"
 # Gate tools live in the dev venv, installed once per change of their pins.
 gates="$VENVKIT_ROOT/tests/requirements-gates.txt"
 if ! cmp -s "$gates" "$VENVKIT_VENV/.requirements-gates.txt"; then
-    python -m pip install -q --disable-pip-version-check -r "$gates"
+    python -m pip install -qq --disable-pip-version-check -r "$gates"
     cp "$gates" "$VENVKIT_VENV/.requirements-gates.txt"
 fi
 

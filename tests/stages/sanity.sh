@@ -49,7 +49,7 @@ wheels="$work/wheels"
 wheel="$wheels/pip-$pip_version-py3-none-any.whl"
 mkdir -p "$wheels"
 if [ ! -f "$wheel" ]; then
-    python -m pip download -q --disable-pip-version-check --no-deps \
+    python -m pip download -qq --disable-pip-version-check --no-deps \
         --only-binary :all: -d "$wheels" "pip==$pip_version"
 fi
 get_pip="$HOME/.ansible/test/cache/get_pip_$(echo "$pip_version" | tr . _).py"
