@@ -3,4 +3,4 @@
 set -eu
 . "$(dirname "$0")/../lib/env.sh"
 cd "$VENVKIT_ROOT"
-exec python -m pytest -q tests/unit "$@"
+exec python -m pytest -q -n 2 -p no:cacheprovider tests/unit "$@"

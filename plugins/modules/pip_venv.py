@@ -1,0 +1,371 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: pip_venv
+short_description: Build and maintain a Python virtual environment, exactly, atomically and fast
+version_added: 0.1.0
+description:
+  - Creates a Python virtual environment (venv) at O(path) and installs into it the packages of
+    requirements files and of a package list, with C(pip).
+  - Knows when nothing changed without running pip. A fingerprint of every input (the interpreter,
+    the content of every requirements and constraints file including the files they include,
+    O(packages), the index options, O(pip_args), O(system_site_packages), O(sync)) and of the
+    installed set is kept in the venv. A run whose fingerprint matches starts no process.
+  - With O(update=atomic) every change is built in a new generation beside the live one and swapped
+    in with one rename of the symlink at O(path). A failed pip run leaves the previous venv live and
+    unchanged.
+  - Recreates the venv when its interpreter changed or no longer runs, and says why.
+  - Check mode resolves the requirements with C(pip install --dry-run) and reports exactly the
+    packages a real run would install, upgrade or remove; diff mode shows the package set before and
+    after as C(name==version) lines.
+author:
+  - venvkit maintainers
+attributes:
+  check_mode:
+    support: full
+    description: Writes nothing; reports V(changed) exactly when a real run would change the venv.
+  diff_mode:
+    support: full
+    description: Shows the installed packages before and after as C(name==version) lines.
+  idempotent:
+    support: full
+    description: A second run with the same inputs reports no change and does not start pip.
+options:
+  path:
+    description:
+      - Absolute, normalised path where the venv is reached, for example C(/opt/semaphore/venv).
+      - With O(update=atomic) this becomes a symlink to the active generation, which lives in the
+        hidden directory C(.<name>.venvkit) beside it.
+      - Only letters, digits and C(. _ + @ - /) are accepted, so that the path is safe in a
+        C(PATH) entry, a shell line and a systemd unit.
+    type: path
+    required: true
+  state:
+    description:
+      - V(present) builds or updates the venv; V(absent) removes it, its generations and the links
+        this module made for it.
+    type: str
+    choices: [present, absent]
+    default: present
+  python:
+    description:
+      - The interpreter to build the venv with, a name looked up on the target's E(PATH) or an
+        absolute path.
+      - When it resolves to another interpreter than the venv's, or the venv's interpreter was
+        upgraded or removed, the venv is recreated.
+    type: str
+    default: python3
+  requirements:
+    description:
+      - Requirements files on the target. C(-r) and C(-c) includes inside them are followed and
+        their content is part of the fingerprint.
+    type: list
+    elements: path
+    default: []
+  packages:
+    description:
+      - Requirement specifiers, such as V(httpx[cli]) or V(ansible-core>=2.16,<2.20).
+    type: list
+    elements: str
+    default: []
+  constraints:
+    description:
+      - Constraints files on the target (C(pip install -c)).
+    type: list
+    elements: path
+    default: []
+  index_url:
+    description:
+      - Base URL of the package index (C(--index-url)). Credentials in it (C(https://user:secret@host/))
+        are masked in every result and message.
+    type: str
+  extra_index_urls:
+    description:
+      - Extra package indexes (C(--extra-index-url)).
+    type: list
+    elements: str
+    default: []
+  find_links:
+    description:
+      - Directories or URLs with distributions to install from (C(--find-links)).
+    type: list
+    elements: str
+    default: []
+  no_index:
+    description:
+      - Ignore the package index; install only from O(find_links).
+    type: bool
+    default: false
+  require_hashes:
+    description:
+      - Require a hash for every requirement (C(--require-hashes)); a mismatch fails the run and
+        leaves the venv as it was.
+    type: bool
+    default: false
+  pip_args:
+    description:
+      - Extra arguments for C(pip install), an escape hatch. They are part of the fingerprint.
+    type: list
+    elements: str
+    default: []
+  system_site_packages:
+    description:
+      - Give the venv access to the system site-packages. Changing it recreates the venv.
+    type: bool
+    default: false
+  sync:
+    description:
+      - Make the installed set exactly what the requirements need, like C(pip-sync). Packages
+        installed by hand are removed; C(pip), C(setuptools) and C(wheel) are kept.
+    type: bool
+    default: false
+  force:
+    description:
+      - Rebuild the venv even when nothing changed.
+    type: bool
+    default: false
+  owner:
+    description:
+      - User that every file of the venv ends up owned by. By default the files belong to the user
+        the module runs as.
+    type: str
+  group:
+    description:
+      - Group that every file of the venv ends up owned by.
+    type: str
+  update:
+    description:
+      - V(atomic) builds every change in a new generation and swaps it in with one rename, so a
+        failure never leaves a half-built venv and running programs keep their files.
+        A real directory already at O(path) is moved into the generations once the new
+        generation is built.
+      - V(in_place) runs pip inside the live venv, which is faster for large venvs, but a failing pip
+        run may leave it half upgraded. A venv that fails while being created is removed.
+    type: str
+    choices: [atomic, in_place]
+    default: atomic
+  keep_generations:
+    description:
+      - How many earlier generations to keep beside the active one with O(update=atomic).
+    type: int
+    default: 2
+  link_scripts:
+    description:
+      - Symlink console scripts of the venv into a directory, such as C(/usr/local/bin), for
+        programs that read neither C(/etc/profile.d) nor a service's environment.
+      - Links this module made that the venv no longer provides are removed. A file or a link it did
+        not make is never overwritten; the run fails and nothing changes.
+    type: dict
+    suboptions:
+      dest:
+        description: Directory to put the links in.
+        type: path
+        required: true
+      scripts:
+        description:
+          - V(all) for every console script except those of C(pip), C(setuptools) and C(wheel), or
+            a list of script names.
+        type: list
+        elements: str
+        default: [all]
+  lock_timeout:
+    description:
+      - Seconds to wait for another run on the same O(path) to finish. Concurrent runs are
+        serialised; the later one then usually finds nothing to do.
+    type: int
+    default: 300
+notes:
+  - The fingerprint does not cover the content of the package index. An unpinned requirement is
+    not upgraded when a newer release appears; pin versions, change an input, or set O(force).
+  - V(changed) reports a change of the system - the package set, the venv, its owner or the
+    links. An input that changes but resolves to the same packages updates the recorded
+    fingerprint and reports no change.
+  - PEP 668 C(EXTERNALLY-MANAGED) markers are never touched; everything goes into the venv.
+  - The role C(venvkit.python.venv) installs the prerequisites, calls this module and puts the venv's
+    C(bin) on PATH for login shells and services.
+seealso:
+  - module: ansible.builtin.pip
+"""
+
+EXAMPLES = r"""
+- name: Tools for Semaphore tasks in a venv
+  venvkit.python.pip_venv:
+    path: /opt/semaphore/venv
+    requirements:
+      - /opt/semaphore/requirements.txt
+    packages:
+      - ansible-core>=2.16,<2.20
+
+- name: Install from a local wheel directory only, with hashes
+  venvkit.python.pip_venv:
+    path: /opt/tools/venv
+    requirements:
+      - /opt/tools/requirements.lock
+    find_links:
+      - /srv/wheels
+    no_index: true
+    require_hashes: true
+
+- name: Exactly these packages, and their scripts in /usr/local/bin
+  venvkit.python.pip_venv:
+    path: /opt/tools/venv
+    packages:
+      - httpx[cli]==0.28.1
+    sync: true
+    link_scripts:
+      dest: /usr/local/bin
+      scripts:
+        - httpx
+
+- name: Remove the venv, its generations and its links
+  venvkit.python.pip_venv:
+    path: /opt/tools/venv
+    state: absent
+"""
+
+RETURN = r"""
+path:
+  description: The path the venv is reached at.
+  returned: always
+  type: str
+  sample: /opt/semaphore/venv
+active:
+  description: The real path of the active venv (its generation with O(update=atomic)).
+  returned: when state=present
+  type: str
+  sample: /opt/semaphore/.venv.venvkit/g3
+python:
+  description: The venv's interpreter.
+  returned: when state=present
+  type: dict
+  contains:
+    path:
+      description: The venv's C(bin/python).
+      type: str
+      sample: /opt/semaphore/venv/bin/python
+    executable:
+      description: The real path of the interpreter.
+      type: str
+      sample: /usr/bin/python3.12
+    version:
+      description: Its version.
+      type: str
+      sample: 3.12.8
+packages:
+  description: The installed distributions, name to version (after the run, or as predicted in check mode).
+  returned: when state=present
+  type: dict
+  sample: {"httpx": "0.28.1", "pip": "24.3.1"}
+console_scripts:
+  description: The console scripts the venv provides.
+  returned: when state=present
+  type: list
+  elements: str
+  sample: [httpx, pip, pip3]
+installed:
+  description: Packages newly installed, as C(name==version).
+  returned: when state=present
+  type: list
+  elements: str
+  sample: ["httpx==0.28.1"]
+upgraded:
+  description: Packages whose version changed, as C(name==new_version).
+  returned: when state=present
+  type: list
+  elements: str
+removed:
+  description: Packages removed, as C(name==version).
+  returned: when state=present
+  type: list
+  elements: str
+created:
+  description: Whether the venv was created.
+  returned: when state=present
+  type: bool
+recreated:
+  description: Whether the venv was rebuilt from scratch.
+  returned: when state=present
+  type: bool
+reason:
+  description: Why the venv was created, recreated or migrated.
+  returned: when state=present
+  type: str
+  sample: the venv's interpreter changed from Python 3.11.7 to 3.12.8 (upgraded in place)
+fingerprint:
+  description: The SHA-256 fingerprint of the inputs.
+  returned: when state=present
+  type: str
+links:
+  description: The links O(link_scripts) manages.
+  returned: when state=present
+  type: list
+  elements: str
+  sample: [/usr/local/bin/httpx]
+removed_links:
+  description: Links removed with the venv.
+  returned: when state=absent
+  type: list
+  elements: str
+"""
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.venvkit.python.plugins.module_utils._pip_venv import PipVenv, VenvError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            python=dict(type='str', default='python3'),
+            requirements=dict(type='list', elements='path', default=[]),
+            packages=dict(type='list', elements='str', default=[]),
+            constraints=dict(type='list', elements='path', default=[]),
+            index_url=dict(type='str'),
+            extra_index_urls=dict(type='list', elements='str', default=[]),
+            find_links=dict(type='list', elements='str', default=[]),
+            no_index=dict(type='bool', default=False),
+            require_hashes=dict(type='bool', default=False),
+            pip_args=dict(type='list', elements='str', default=[]),
+            system_site_packages=dict(type='bool', default=False),
+            sync=dict(type='bool', default=False),
+            force=dict(type='bool', default=False),
+            owner=dict(type='str'),
+            group=dict(type='str'),
+            update=dict(type='str', default='atomic', choices=['atomic', 'in_place']),
+            keep_generations=dict(type='int', default=2),
+            link_scripts=dict(type='dict', options=dict(
+                dest=dict(type='path', required=True),
+                scripts=dict(type='list', elements='str', default=['all']),
+            )),
+            lock_timeout=dict(type='int', default=300),
+        ),
+        supports_check_mode=True,
+    )
+    engine = PipVenv(module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    # Passwords in index URLs are masked in the result and its invocation.
+    module.no_log_values.update(engine.secrets)
+    try:
+        result = engine.execute()
+    except VenvError as exc:
+        module.fail_json(msg=exc.msg, **exc.details)
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg='unexpected error: %s' % exc, exception=traceback.format_exc())
+    for warning in engine.warnings:
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
