@@ -1,0 +1,56 @@
+# shellcheck shell=sh
+# A package index on 127.0.0.1 for containers, which cannot reach PyPI: a
+# directory of wheels downloaded with the host's pip, served over HTTP. pip
+# reads the directory listing through --find-links.
+# Source it, then:
+#   index_wheels NAME PYVERSIONS SPEC...   download (cached) into $VENVKIT_BUILD/wheels/NAME
+#   index_start DIR                        serve DIR; sets VENVKIT_INDEX_URL
+#   index_stop                             stop the server (put it in a trap)
+
+index_wheels() {
+    name=$1 pyversions=$2
+    shift 2
+    dir="$VENVKIT_BUILD/wheels/$name"
+    stamp="$dir/.specs"
+    want="$pyversions $*"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        echo "$dir"
+        return 0
+    fi
+    mkdir -p "$dir"
+    for pyversion in $pyversions; do
+        # Wheels for the containers' Python, which may differ from the host's.
+        pip download -qq --disable-pip-version-check -d "$dir" \
+            --only-binary=:all: --python-version "$pyversion" \
+            --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+            --platform manylinux2014_x86_64 --platform linux_x86_64 \
+            "$@" >&2 || return 1
+    done
+    echo "$want" >"$stamp"
+    echo "$dir"
+}
+
+index_start() {
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    python3 -m http.server --bind 127.0.0.1 --directory "$1" "$port" >/dev/null 2>&1 &
+    VENVKIT_INDEX_PID=$!
+    VENVKIT_INDEX_URL="http://127.0.0.1:$port/"
+    export VENVKIT_INDEX_URL
+    i=0
+    until python3 -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$VENVKIT_INDEX_URL" 2>/dev/null; do
+        i=$((i + 1))
+        if [ "$i" -gt 50 ]; then
+            echo "index: the server on port $port did not start" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+index_stop() {
+    if [ -n "${VENVKIT_INDEX_PID:-}" ]; then
+        kill "$VENVKIT_INDEX_PID" 2>/dev/null || true
+        wait "$VENVKIT_INDEX_PID" 2>/dev/null || true
+        VENVKIT_INDEX_PID=""
+    fi
+}
