@@ -83,3 +83,8 @@ def build_wheelhouse(dest):
     # after the resolver chose it.
     build_wheel(dest, 'vkbroken', '1.0', wheel_version='9.0')
     return dest
+
+
+if __name__ == '__main__':
+    import sys
+    print(build_wheelhouse(sys.argv[1]))

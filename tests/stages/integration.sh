@@ -1,0 +1,13 @@
+#!/bin/sh
+# The module through ansible-playbook on localhost, from a local wheelhouse.
+set -eu
+. "$(dirname "$0")/../lib/env.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python "$VENVKIT_ROOT/tests/unit/wheels.py" "$work/wheels"
+# The host's pip configuration (indexes, find-links) stays out of the test.
+export PIP_CONFIG_FILE=/dev/null
+unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL || true
+VENVKIT_IT_ROOT="$work" VENVKIT_IT_WHEELS="$work/wheels" \
+    ansible-playbook -i localhost, -c local -e ansible_python_interpreter="$VENVKIT_VENV/bin/python" \
+    "$VENVKIT_ROOT/tests/integration/pip_venv.yml"
