@@ -77,6 +77,24 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     fi
 fi
 
+# pyenv's shims exist for every installed Python but fail for those not
+# selected, and ansible-test takes any python3.X on PATH as usable (and runs
+# it with an environment of its own, so PYENV_VERSION would not reach the
+# shim). Links straight to each installed interpreter, first on PATH, let the
+# compile and import tests run on every version installed.
+if command -v pyenv >/dev/null 2>&1; then
+    pythons="$work/pythons"
+    rm -rf "$pythons"
+    mkdir -p "$pythons"
+    for version in $(pyenv versions --bare); do
+        for exe in "$(pyenv prefix "$version")"/bin/python[0-9].[0-9]*; do
+            case "$exe" in *-config|*-gdb.py) continue ;; esac
+            if [ -x "$exe" ]; then ln -sf "$exe" "$pythons/${exe##*/}"; fi
+        done
+    done
+    PATH="$pythons:$PATH"
+fi
+
 # --- the test ---------------------------------------------------------------
 # --venv: ansible-test makes its own controller venv and a venv per test with
 # its pinned requirements, so nothing is installed into the shared dev venv.

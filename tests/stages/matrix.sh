@@ -1,0 +1,52 @@
+#!/bin/sh
+# Version matrix: the unit tests, and ansible-doc rendering of the module, on
+# every ansible-core minor release meta/runtime.yml supports below the dev
+# venv's (2.19, which the unit stage covers). One venv per release under
+# build/matrix/, reused until its pins change.
+# Usage: tests/stages/matrix.sh [ansible-core version...]
+set -eu
+. "$(dirname "$0")/../lib/env.sh"
+cd "$VENVKIT_ROOT"
+
+# The latest patch release of each minor version; bump them together with
+# meta/runtime.yml.
+versions=${*:-2.16.19 2.17.14 2.18.19}
+
+# Everything tests/requirements.txt pins except the Ansible tools, whose
+# versions belong to the dev venv, holds here too (pytest in particular).
+mkdir -p "$VENVKIT_BUILD/matrix"
+constraints="$VENVKIT_BUILD/matrix/constraints.txt"
+grep -v -E '^(ansible-core|ansible-lint|molecule)' tests/requirements.txt >"$constraints.new"
+mv -f "$constraints.new" "$constraints"
+
+status=0
+for version in $versions; do
+    venv="$VENVKIT_BUILD/matrix/ansible-core-$version"
+    stamp="ansible-core==$version pytest $(cksum <"$constraints")"
+    if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$stamp" ]; then
+        echo "--- ansible-core $version: creating $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -qq --disable-pip-version-check \
+            -c "$constraints" "ansible-core==$version" pytest
+        printf '%s\n' "$stamp" >"$venv/.stamp"
+    fi
+    echo "--- ansible-core $version: unit tests"
+    # The matrix venv first on PATH: tests that start ansible or
+    # ansible-doc get this release, not the dev venv's.
+    # A temporary directory per release keeps concurrent pytest runs apart.
+    PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+        --basetemp "$VENVKIT_BUILD/matrix/tmp-$version" tests/unit ||
+        { echo "matrix: unit tests failed on ansible-core $version" >&2; status=1; }
+    echo "--- ansible-core $version: ansible-doc venvkit.python.pip_venv"
+    out="$VENVKIT_BUILD/matrix/ansible-doc-$version.txt"
+    if PATH="$venv/bin:$PATH" ansible-doc venvkit.python.pip_venv >"$out" 2>&1 &&
+        grep -q 'pip_venv' "$out" && ! grep -q -E '^(\[ERROR\]|ERROR!)' "$out"; then
+        echo "ansible-doc rendered $(wc -l <"$out") lines"
+    else
+        cat "$out"
+        echo "matrix: ansible-doc failed on ansible-core $version" >&2
+        status=1
+    fi
+done
+exit "$status"
