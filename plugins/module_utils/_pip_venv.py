@@ -553,7 +553,8 @@ class PipVenv:
             pip_args=list(p.get('pip_args') or []),
             system_site_packages=bool(p.get('system_site_packages')),
             sync=bool(p.get('sync')),
-            installer=p.get('installer') or 'pip',
+            installer=self._installer()[0],
+            seed_pip=bool(p.get('seed_pip', True)),
         )
         return sha256_bytes(json.dumps(material, sort_keys=True).encode('utf-8'))
 
@@ -561,6 +562,20 @@ class PipVenv:
 
     def _pip_selection(self):
         """Arguments naming what to install, with the index options."""
+        p = self.params
+        args = self._index_args()
+        if p.get('require_hashes'):
+            args.append('--require-hashes')
+        for name in p.get('constraints') or []:
+            args += ['-c', name]
+        for name in p.get('requirements') or []:
+            args += ['-r', name]
+        args += list(p.get('pip_args') or [])
+        args += list(p.get('packages') or [])
+        return args
+
+    def _index_args(self):
+        """Where packages come from, in the words pip and uv share."""
         p = self.params
         args = []
         if p.get('index_url'):
@@ -571,22 +586,39 @@ class PipVenv:
             args += ['--find-links', url]
         if p.get('no_index'):
             args.append('--no-index')
-        if p.get('require_hashes'):
-            args.append('--require-hashes')
-        for name in p.get('constraints') or []:
-            args += ['--constraint', name]
-        for name in p.get('requirements') or []:
-            args += ['--requirement', name]
-        args += list(p.get('pip_args') or [])
-        args += list(p.get('packages') or [])
         return args
 
     def _has_selection(self):
         p = self.params
         return bool(p.get('requirements') or p.get('packages'))
 
+    def _installer(self):
+        """('pip', None) or ('uv', path to uv), from the installer option."""
+        if getattr(self, '_installer_cache', None):
+            return self._installer_cache
+        choice = self.params.get('installer') or 'auto'
+        uv = None
+        if choice in ('uv', 'auto'):
+            uv = self.params.get('uv') or shutil.which('uv', path=self.environ.get('PATH', os.defpath))
+            if uv and not os.access(uv, os.X_OK):
+                uv = None
+            if choice == 'uv' and not uv:
+                self._fail('installer=uv but uv was not found (option uv, or on PATH). Install it with '
+                           "'pip install uv' (the role venvkit.python.venv can: venv_install_uv), or use "
+                           'installer=pip.')
+        self._installer_cache = ('uv', uv) if uv else ('pip', None)
+        return self._installer_cache
+
+    def _installer_argv(self, venv, args):
+        name, uv = self._installer()
+        if name == 'uv':
+            return [uv, 'pip'] + args[:1] + ['--python', os.path.join(venv, 'bin', 'python')] + args[1:]
+        return [os.path.join(venv, 'bin', 'python'), '-m', 'pip'] + args
+
     def _pip(self, venv, args, what):
-        rc, out, err = self._run([os.path.join(venv, 'bin', 'python'), '-m', 'pip'] + args, what)
+        name = self._installer()[0]
+        what = what.replace('with pip', 'with %s' % name)
+        rc, out, err = self._run(self._installer_argv(venv, args), what)
         if rc != 0:
             why = classify_pip_failure(err, out)
             unreachable = self._unreachable_indexes() if 'was not found' in why else []
@@ -615,9 +647,14 @@ class PipVenv:
         return failures
 
     def _dry_run(self, venv, ignore_installed):
-        """What pip would install into venv: {name: version}, without changing it."""
+        """What pip would install into venv: {name: version}, without changing it.
+
+        With ignore_installed, the whole set the requirements resolve to.
+        """
         if not self._has_selection():
             return {}
+        if self._installer()[0] == 'uv':
+            return self._uv_dry_run(venv, ignore_installed)
         fd, report = tempfile.mkstemp(prefix='venvkit-report-', suffix='.json')
         os.close(fd)
         try:
@@ -637,9 +674,62 @@ class PipVenv:
             wanted[canonical_name(meta.get('name', ''))] = meta.get('version', '')
         return wanted
 
+    def _uv_dry_run(self, venv, ignore_installed):
+        p = self.params
+        if ignore_installed:
+            # The full resolution, as a fresh venv would get it.
+            fd, extra = tempfile.mkstemp(prefix='venvkit-packages-', suffix='.txt')
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(''.join(spec + '\n' for spec in p.get('packages') or []))
+            try:
+                args = ['compile', '--quiet', '--no-header', '--no-annotate'] + self._index_args()
+                for name in p.get('constraints') or []:
+                    args += ['-c', name]
+                args += list(p.get('pip_args') or []) + list(p.get('requirements') or []) + [extra]
+                if self.check_mode:
+                    args.append('--no-cache')
+                out = self._pip(venv, args, 'resolving the requirements with uv')[0]
+            finally:
+                os.unlink(extra)
+            wanted = {}
+            for line in out.splitlines():
+                match = re.match(r'^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+)', line.strip())
+                if match:
+                    wanted[canonical_name(match.group(1))] = match.group(2)
+            return wanted
+        args = ['install', '--dry-run'] + self._pip_selection()
+        if self.check_mode:
+            args.append('--no-cache')
+        out, err = self._pip(venv, args, 'resolving the requirements with uv')
+        wanted = {}
+        for line in (err + '\n' + out).splitlines():
+            match = re.match(r'^ \+ ([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)', line)
+            if match:
+                wanted[canonical_name(match.group(1))] = match.group(2)
+        return wanted
+
     # -- building ---------------------------------------------------------
 
     def _create_venv(self, base, target):
+        name, uv = self._installer()
+        if name == 'uv':
+            args = [uv, 'venv', '--quiet', '--python', base['path']]
+            if self.params.get('system_site_packages'):
+                args.append('--system-site-packages')
+            rc, out, err = self._run(args + [target], 'creating the venv with uv')
+            if rc == 0 and self.params.get('seed_pip', True):
+                # pip for whoever calls it in the venv later (users, Semaphore);
+                # uv takes it from the index options like any package.
+                rc, out, err = self._run(self._installer_argv(target, ['install'] + self._index_args() + ['pip']),
+                                         'installing pip into the venv with uv')
+                if rc != 0:
+                    err += ('\nseed_pip needs the pip wheel from the index or find_links; add it there or '
+                            'set seed_pip=false.')
+            if rc != 0:
+                shutil.rmtree(target, ignore_errors=True)
+                self._fail('creating the venv with uv failed: %s' % classify_pip_failure(err, out),
+                           stderr=err[-4000:])
+            return
         args = [base['path'], '-m', 'venv']
         if self.params.get('system_site_packages'):
             args.append('--system-site-packages')
@@ -905,7 +995,7 @@ class PipVenv:
             reason = 'migrating the directory at %s to an atomically swapped symlink' % self.path
 
         self.result.update(created=action == 'create', recreated=action == 'recreate', reason=reason,
-                           fingerprint=fingerprint)
+                           fingerprint=fingerprint, installer=self._installer()[0])
 
         if action == 'none':
             return self._finish_noop(live, state, before, uid, gid)
@@ -1056,7 +1146,8 @@ class PipVenv:
             wanted = self._dry_run(venv, ignore_installed=True)
             extra = sorted(n for n in installed_packages(venv) if n not in wanted and n not in SEED_DISTRIBUTIONS)
             if extra:
-                self._pip(venv, ['uninstall', '--yes'] + extra, 'removing packages not required (sync)')
+                yes = ['--yes'] if self._installer()[0] == 'pip' else []
+                self._pip(venv, ['uninstall'] + yes + extra, 'removing packages not required (sync)')
 
     def _commit(self, venv, before, fingerprint, base, uid, gid, swapped, kind=None):
         after = installed_packages(venv)

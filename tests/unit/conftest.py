@@ -61,7 +61,7 @@ class Runner:
                       constraints=[], index_url=None, extra_index_urls=[], find_links=[self.wheelhouse],
                       no_index=True, require_hashes=False, pip_args=[], system_site_packages=False, sync=False,
                       force=False, owner=None, group=None, update='atomic', keep_generations=2,
-                      link_scripts=None, lock_timeout=30)
+                      link_scripts=None, lock_timeout=30, installer='pip', uv=None, seed_pip=True)
         params.update(overrides)
         return params
 
@@ -139,3 +139,31 @@ def run_module(args, env=None, check=False, diff=False):
     raw = proc.stdout.decode() + proc.stderr.decode()
     result = json.loads(proc.stdout.decode().strip().splitlines()[-1]) if proc.stdout.strip() else {}
     return proc.returncode, result, raw
+
+
+UV = os.path.join(os.path.dirname(sys.executable), 'uv')
+
+
+def _pip_wheel_copy(dest):
+    """Put a pip wheel into dest, for uv to seed venvs with, without a network if possible."""
+    import ensurepip
+    import glob
+    import shutil
+    candidates = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), '_bundled', 'pip-*.whl'))
+    candidates += glob.glob('/usr/share/python-wheels/pip-*.whl')
+    if candidates:
+        shutil.copy(sorted(candidates)[-1], dest)
+        return
+    subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--no-deps', '--only-binary', ':all:',
+                    '-d', dest, 'pip'], check=True)
+
+
+@pytest.fixture(scope='session')
+def uv_wheelhouse(tmp_path_factory, wheelhouse):
+    """The test wheelhouse plus a pip wheel, for uv --seed."""
+    import shutil
+    dest = str(tmp_path_factory.mktemp('uv-wheelhouse'))
+    for name in os.listdir(wheelhouse):
+        shutil.copy(os.path.join(wheelhouse, name), dest)
+    _pip_wheel_copy(dest)
+    return dest
