@@ -9,8 +9,11 @@ cd "$VENVKIT_ROOT"
 
 # Gate tools live in the dev venv, installed once per change of their pins.
 gates="$VENVKIT_ROOT/tests/requirements-gates.txt"
+mkdir -p "$VENVKIT_BUILD"
 if ! cmp -s "$gates" "$VENVKIT_VENV/.requirements-gates.txt"; then
-    python -m pip install -qq --disable-pip-version-check -r "$gates"
+    python -m pip install -q --disable-pip-version-check -r "$gates" \
+        >"$VENVKIT_BUILD/gates-install.log" 2>&1 ||
+        { cat "$VENVKIT_BUILD/gates-install.log"; exit 1; }
     cp "$gates" "$VENVKIT_VENV/.requirements-gates.txt"
 fi
 

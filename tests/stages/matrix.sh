@@ -27,8 +27,10 @@ for version in $versions; do
         echo "--- ansible-core $version: creating $venv"
         rm -rf "$venv"
         python3 -m venv "$venv"
-        "$venv/bin/pip" install -qq --disable-pip-version-check \
-            -c "$constraints" "ansible-core==$version" pytest
+        # pip's output only when it fails: the host's index settings make it chatty.
+        "$venv/bin/pip" install -q --disable-pip-version-check \
+            -c "$constraints" "ansible-core==$version" pytest >"$venv.log" 2>&1 ||
+            { cat "$venv.log"; exit 1; }
         printf '%s\n' "$stamp" >"$venv/.stamp"
     fi
     echo "--- ansible-core $version: unit tests"
