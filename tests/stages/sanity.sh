@@ -31,9 +31,9 @@ git -C "$tree" add .
 # ansible-test bootstraps pip into each virtual environment it makes with a
 # script downloaded from ci-files.testing.ansible.com, which CI cannot reach.
 # It looks in its cache first, so a stand-in goes there: it installs the pip
-# ansible-test asks for from a wheel fetched beforehand through PyPI with the
-# host's pip settings (ansible-test runs pip with PIP_CONFIG_FILE=/dev/null
-# and a stripped environment, so those settings never reach it).
+# ansible-test asks for, with no index, from a wheel the dev venv's pip
+# fetched beforehand from PyPI. The pip version is read from ansible-test's
+# source, so an ansible-core upgrade cannot silently bring the download back.
 pip_version=$(python - <<'EOF'
 import os, re, sys
 import ansible_test
@@ -70,6 +70,7 @@ mv -f "$get_pip.new" "$get_pip"
 # Without shellcheck the shellcheck test is skipped with a mere warning.
 if ! command -v shellcheck >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
     else
         echo "sanity: shellcheck is missing (apt-get install shellcheck)" >&2
