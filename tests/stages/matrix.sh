@@ -13,23 +13,23 @@ cd "$VENVKIT_ROOT"
 versions=${*:-2.16.19 2.17.14 2.18.19}
 
 # Everything tests/requirements.txt pins except the Ansible tools, whose
-# versions belong to the dev venv, holds here too (pytest in particular).
+# versions belong to the dev venv, is installed here too (pytest, uv).
 mkdir -p "$VENVKIT_BUILD/matrix"
-constraints="$VENVKIT_BUILD/matrix/constraints.txt"
-grep -v -E '^(ansible-core|ansible-lint|molecule)' tests/requirements.txt >"$constraints.new"
-mv -f "$constraints.new" "$constraints"
+requirements="$VENVKIT_BUILD/matrix/requirements.txt"
+grep -v -E '^(ansible-core|ansible-lint|molecule)' tests/requirements.txt >"$requirements.new"
+mv -f "$requirements.new" "$requirements"
 
 status=0
 for version in $versions; do
     venv="$VENVKIT_BUILD/matrix/ansible-core-$version"
-    stamp="ansible-core==$version pytest $(cksum <"$constraints")"
+    stamp="ansible-core==$version $(cksum <"$requirements")"
     if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$stamp" ]; then
         echo "--- ansible-core $version: creating $venv"
         rm -rf "$venv"
         python3 -m venv "$venv"
         # pip's output only when it fails: the host's index settings make it chatty.
         "$venv/bin/pip" install -q --disable-pip-version-check \
-            -c "$constraints" "ansible-core==$version" pytest >"$venv.log" 2>&1 ||
+            "ansible-core==$version" -r "$requirements" >"$venv.log" 2>&1 ||
             { cat "$venv.log"; exit 1; }
         printf '%s\n' "$stamp" >"$venv/.stamp"
     fi
