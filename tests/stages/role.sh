@@ -1,0 +1,142 @@
+#!/bin/sh
+# The venv role on this host, in scratch directories:
+#   - its interface: defaults/main.yml, meta/argument_specs.yml and the
+#     README's table agree;
+#   - as root, with profile.d, systemd, OpenRC and link directories redirected
+#     under a scratch root that already holds other files: apply (changed),
+#     apply again (not changed), check mode (not changed), switch from OpenRC
+#     to systemd, then venv_state=absent leaves the scratch root exactly as
+#     it was;
+#   - as an unprivileged user with system-wide exposure off: the same cycle.
+# Packages come from a local wheel directory (no index, no network).
+set -eu
+. "$(dirname "$0")/../lib/env.sh"
+. "$VENVKIT_ROOT/tests/lib/index.sh"
+cd "$VENVKIT_ROOT"
+
+python tests/role/check_interface.py roles/venv
+echo "ok: defaults, argument_specs.yml and README agree"
+
+# pip too: with uv on PATH the module seeds the venv with pip from here.
+wheels=$(index_wheels httpx-pip "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" 'httpx[cli]' pip)
+work=$(mktemp -d)
+chmod 0755 "$work"
+trap 'rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
+
+# play VARSFILE [ansible-playbook options]: prints the number of changed tasks
+play() {
+    vars=$1
+    shift
+    log="$work/play.log"
+    if ! $as_user ansible-playbook tests/role/apply.yml -e "@$vars" "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        echo "FAIL: ansible-playbook $* failed" >&2
+        exit 1
+    fi
+    sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$log"
+}
+
+expect() {
+    if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: expected $2, got $3" >&2; exit 1; fi
+}
+
+# Every path, type, mode, owner and content hash under a directory.
+snapshot() {
+    (cd "$1" && find . -printf '%p %y %m %u %l\n' | sort &&
+        find . -type f -exec sha256sum {} + | sort)
+}
+
+# --- as root, system directories redirected ---------------------------------
+as_user=""
+root="$work/root"
+mkdir -p "$root/etc/profile.d" "$root/etc/conf.d" "$root/etc/systemd/system/semaphore-runner.service.d" \
+    "$root/usr/local/bin" "$root/opt"
+# What others made, which must survive.
+printf 'command_args="--config /etc/semaphore/config.json"\n' >"$root/etc/conf.d/semaphore-runner"
+printf '[Service]\nUser=semaphore\n' >"$root/etc/systemd/system/semaphore-runner.service.d/user.conf"
+printf '#!/bin/sh\n' >"$root/usr/local/bin/other-tool"
+printf 'PATH="$PATH:/opt/other/bin"\n' >"$root/etc/profile.d/other.sh"
+before=$(snapshot "$root")
+
+cat >"$work/root.json" <<JSON
+{
+  "venv_name": "semaphore",
+  "venv_path": "$root/opt/semaphore/venv",
+  "venv_requirements_files": ["$VENVKIT_ROOT/molecule/shared/requirements.txt"],
+  "venv_find_links": ["$wheels"],
+  "venv_no_index": true,
+  "venv_profile_dir": "$root/etc/profile.d",
+  "venv_systemd_dir": "$root/etc/systemd/system",
+  "venv_openrc_conf_dir": "$root/etc/conf.d",
+  "venv_service_units": ["semaphore-runner"],
+  "venv_service_manager": "openrc",
+  "venv_link_scripts": ["httpx"],
+  "venv_link_dir": "$root/usr/local/bin"
+}
+JSON
+expect "root: first run changes" yes "$([ "$(play "$work/root.json")" -gt 0 ] && echo yes)"
+expect "root: second run changes nothing" 0 "$(play "$work/root.json")"
+expect "root: check mode changes nothing" 0 "$(play "$work/root.json" --check --diff)"
+expect "root: the link runs httpx" ok "$("$root/usr/local/bin/httpx" --help >/dev/null && echo ok)"
+expect "root: conf.d keeps its own line" 1 "$(grep -c '^command_args=' "$root/etc/conf.d/semaphore-runner")"
+expect "root: conf.d block present" 1 "$(grep -c 'BEGIN semaphore venv PATH' "$root/etc/conf.d/semaphore-runner")"
+expect "root: profile.d script mode" 644 "$(stat -c %a "$root/etc/profile.d/semaphore.sh")"
+
+sed 's/"openrc"/"systemd"/' "$work/root.json" >"$work/root-systemd.json"
+expect "root: switching to systemd changes" yes "$([ "$(play "$work/root-systemd.json")" -gt 0 ] && echo yes)"
+expect "root: the OpenRC block is gone" 0 "$(grep -c 'semaphore venv PATH' "$root/etc/conf.d/semaphore-runner" || true)"
+expect "root: the drop-in is there" 1 \
+    "$(grep -c '^Environment="PATH=' "$root/etc/systemd/system/semaphore-runner.service.d/semaphore-path.conf")"
+expect "root: again, nothing changes" 0 "$(play "$work/root-systemd.json")"
+
+expect "root: absent in check mode changes" yes \
+    "$([ "$(play "$work/root-systemd.json" -e venv_state=absent --check)" -gt 0 ] && echo yes)"
+play "$work/root-systemd.json" -e venv_state=absent >/dev/null
+expect "root: absent restores the scratch root exactly" "$before" "$(snapshot "$root")"
+expect "root: absent again changes nothing" 0 "$(play "$work/root-systemd.json" -e venv_state=absent)"
+
+# --- as an unprivileged user, nothing system-wide -----------------------------
+# The controller stays root (its Python may live where others cannot read);
+# the role runs as `nobody` through su, with the system Python, and pip,
+# since nobody's home (/nonexistent) has no room for uv's cache.
+user=nobody
+home="$work/user"
+mkdir -p "$home"
+chown "$user" "$home"
+as_user=""
+# nobody's login shell is nologin: su needs one that runs commands.
+cat >"$work/unprivileged.json" <<JSON
+{
+  "ansible_become": true,
+  "ansible_become_method": "su",
+  "ansible_become_user": "$user",
+  "ansible_become_flags": "-s /bin/sh",
+  "ansible_python_interpreter": "/usr/bin/python3"
+}
+JSON
+unprivileged="-e @$work/unprivileged.json"
+before=$(snapshot "$home")
+cat >"$work/user.json" <<JSON
+{
+  "venv_path": "$home/tools/venv",
+  "venv_python": "/usr/bin/python3",
+  "venv_installer": "pip",
+  "venv_packages": ["httpx[cli]"],
+  "venv_find_links": ["$wheels"],
+  "venv_no_index": true,
+  "venv_profile_enabled": false,
+  "venv_profile_dir": "$home/no-profile.d"
+}
+JSON
+# shellcheck disable=SC2086 # $unprivileged is two words
+{
+expect "user: first run changes" yes "$([ "$(play "$work/user.json" $unprivileged)" -gt 0 ] && echo yes)"
+expect "user: second run changes nothing" 0 "$(play "$work/user.json" $unprivileged)"
+expect "user: check mode changes nothing" 0 "$(play "$work/user.json" $unprivileged --check)"
+expect "user: the venv is the user's" "$user" "$(stat -c %U "$home/tools/venv/bin/httpx")"
+expect "user: httpx runs as the user" ok "$(runuser -u "$user" -- "$home/tools/venv/bin/httpx" --help >/dev/null && echo ok)"
+play "$work/user.json" $unprivileged -e venv_state=absent >/dev/null
+}
+expect "user: absent leaves nothing behind" "$before" "$(snapshot "$home")"
+echo "role: all checks passed"
