@@ -493,3 +493,35 @@ def test_ansible_doc_renders():
     out = proc.stdout.decode()
     assert proc.returncode == 0, out
     assert 'keep_generations' in out and 'link_scripts' in out and 'EXAMPLES' in out
+
+
+def test_owner_and_group_own_every_file(run):
+    import pwd
+    nobody = pwd.getpwnam('nobody')
+    result = run(packages=['vkdemo==1.0'], owner='nobody', group=str(nobody.pw_gid))
+    owners = set()
+    for top, dirs, files in os.walk(result['active']):
+        for name in dirs + files:
+            st = os.lstat(os.path.join(top, name))
+            owners.add((st.st_uid, st.st_gid))
+    assert owners == {(nobody.pw_uid, nobody.pw_gid)}
+    assert os.lstat(run.path).st_uid == nobody.pw_uid
+    # handing it back to root is a change, done in place
+    back = run(packages=['vkdemo==1.0'], owner='root', group='0')
+    assert back['changed'] and back['installed'] == back['upgraded'] == []
+    assert os.stat(os.path.join(back['active'], 'bin', 'vkdemo')).st_uid == 0
+    assert not run(packages=['vkdemo==1.0'], owner='root', group='0')['changed']
+
+
+def test_unknown_owner_is_refused(run):
+    error = run.fails(packages=['vkdemo==1.0'], owner='no-such-user-vk')
+    assert "user 'no-such-user-vk' does not exist" in error.msg
+    assert os.listdir(run.root) == []
+
+
+def test_in_place_sync_removes_extras(run):
+    run(update='in_place', packages=['vkdemo==1.0', 'vkextra'])
+    result = run(update='in_place', packages=['vkdemo==1.0'], sync=True)
+    assert result['removed'] == ['vkextra==1.0']
+    assert 'vkextra' not in engine.installed_packages(run.path)
+    assert not run(update='in_place', packages=['vkdemo==1.0'], sync=True)['changed']
