@@ -82,16 +82,20 @@ for mode in prepend append; do
         "$(run /bin/sh -n /etc/conf.d/semaphore-runner && echo ok)"
     # openrc-run sources conf.d into the service's environment; Semaphore
     # then starts tasks with an empty environment and that PATH.
+    # shellcheck disable=SC2016 # expanded by the container's shell
     p=$(run env -i /bin/sh -c '. /etc/conf.d/semaphore-runner; . /etc/conf.d/semaphore-runner; echo "$PATH"')
     check "$mode: ash: sourcing conf.d (twice) with no PATH: venv bin once" 1 "$(count_bin "$p")"
     check "$mode: ash: conf.d keeps a usable default PATH" yes \
         "$(case ":$p:" in *:/usr/bin:*) echo yes ;; *) echo no ;; esac)"
     check "$mode: a task started like Semaphore's finds httpx" stub-httpx \
         "$(run env -i PATH="$p" HOME=/tmp/elsewhere /bin/sh -c 'httpx')"
+    # shellcheck disable=SC2016 # expanded by the container's shell
     p=$(run env -i PATH=/usr/bin:/bin /bin/sh -c '. /etc/conf.d/semaphore-runner; echo "$PATH"')
     check "$mode: ash: conf.d with a PATH: venv bin $want" "$want" "$(position "$p")"
 
     # The same profile script on this host's shells.
+    # $shell is split on purpose: "bash --posix" is a shell and its option.
+    # shellcheck disable=SC2086
     for shell in dash bash "bash --posix"; do
         exe=$(command -v "${shell%% *}") || { echo "skip: $shell is not installed"; continue; }
         # Absolute, since some runs below have no PATH to find it with.

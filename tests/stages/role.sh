@@ -56,6 +56,7 @@ mkdir -p "$root/etc/profile.d" "$root/etc/conf.d" "$root/etc/systemd/system/sema
 printf 'command_args="--config /etc/semaphore/config.json"\n' >"$root/etc/conf.d/semaphore-runner"
 printf '[Service]\nUser=semaphore\n' >"$root/etc/systemd/system/semaphore-runner.service.d/user.conf"
 printf '#!/bin/sh\n' >"$root/usr/local/bin/other-tool"
+# shellcheck disable=SC2016 # the file's own shell code
 printf 'PATH="$PATH:/opt/other/bin"\n' >"$root/etc/profile.d/other.sh"
 before=$(snapshot "$root")
 
