@@ -420,12 +420,26 @@ class PipVenv:
         env.pop('VIRTUAL_ENV', None)
         env.pop('PIP_REQUIRE_VIRTUALENV', None)
         env.pop('PIP_USER', None)
+        if self._installer()[0] == 'uv' and argv[0] == self._installer()[1]:
+            self._uv_cache_env(env)
         try:
             proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd or '/',
                                   check=False)
         except OSError as exc:
             self._fail('%s: cannot run %s: %s' % (what, argv[0], exc))
         return (proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace'))
+
+    @staticmethod
+    def _uv_cache_env(env):
+        """uv caches under the home directory; a user without a writable one runs uncached."""
+        if env.get('UV_CACHE_DIR') or env.get('UV_NO_CACHE') or env.get('XDG_CACHE_HOME'):
+            return
+        home = env.get('HOME') or os.path.expanduser('~')
+        probe = home
+        while probe and not os.path.exists(probe):
+            probe = os.path.dirname(probe)
+        if not probe or not os.path.isdir(probe) or not os.access(probe, os.W_OK):
+            env['UV_NO_CACHE'] = '1'
 
     def _ids(self):
         uid = gid = -1

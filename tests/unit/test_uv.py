@@ -99,3 +99,13 @@ def test_auto_uses_uv_when_the_target_has_it(run, uv_wheelhouse, pip_env):
     run.env = dict(pip_env, PATH='/usr/bin:/bin')
     other = run(path=os.path.join(run.root, 'other'), installer='auto', packages=['vkdemo==1.0'])
     assert other['installer'] == 'pip'
+
+
+def test_uv_works_for_a_user_without_a_usable_home(run, uv_wheelhouse, pip_env):
+    # A home under a regular file can be created by nobody, root included.
+    blocker = run.write('not-a-directory', '')
+    run.env = dict((k, v) for k, v in pip_env.items() if not k.startswith(('UV_', 'XDG_')))
+    run.env['HOME'] = os.path.join(blocker, 'home')
+    result = run(**uv_params(run, uv_wheelhouse, packages=['vkdemo==1.0']))
+    assert result['installer'] == 'uv' and result['packages']['vkdemo'] == '1.0'
+    assert os.path.isfile(blocker)
