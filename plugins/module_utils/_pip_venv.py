@@ -414,7 +414,6 @@ class PipVenv:
         env = dict(self.environ)
         env.setdefault('PIP_DISABLE_PIP_VERSION_CHECK', '1')
         env['PIP_NO_INPUT'] = '1'
-        env['PYTHONDONTWRITEBYTECODE'] = env.get('PYTHONDONTWRITEBYTECODE', '')
         env.pop('PYTHONHOME', None)
         env.pop('PYTHONPATH', None)
         env.pop('VIRTUAL_ENV', None)

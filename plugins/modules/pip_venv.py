@@ -333,6 +333,32 @@ links:
   type: list
   elements: str
   sample: [/usr/local/bin/httpx]
+links_changed:
+  description: The links O(link_scripts) created and removed in this run.
+  returned: when state=present and O(link_scripts) is set
+  type: dict
+  contains:
+    created:
+      description: Links made.
+      type: list
+      elements: str
+    removed:
+      description: Links removed because the venv no longer provides their script.
+      type: list
+      elements: str
+migrated:
+  description: Where a real directory found at O(path) was moved, inside the generations directory.
+  returned: when a directory was migrated
+  type: str
+pruned:
+  description: Earlier generations removed beyond O(keep_generations).
+  returned: when a new generation was swapped in
+  type: list
+  elements: str
+lock_waited:
+  description: Seconds this run waited for another run on the same O(path).
+  returned: when state=present, except in check mode
+  type: float
 removed_links:
   description: Links removed with the venv.
   returned: when state=absent
