@@ -3,17 +3,20 @@
 # ansible-test wants the collection at ansible_collections/<ns>/<name> and
 # reads every file under it, so the stage copies what git would ship (tracked
 # files plus untracked ones that are not ignored) into a clean tree under
-# build/ rather than testing the checkout with its caches and venvs.
+# build/ rather than testing the checkout with its caches and venvs. Each run
+# has a tree of its own, removed when it ends, so runs can overlap.
 # Usage: tests/stages/sanity.sh [ansible-test sanity options, e.g. --test pep8]
 set -eu
 . "$(dirname "$0")/../lib/env.sh"
 cd "$VENVKIT_ROOT"
 
-work="$VENVKIT_BUILD/sanity"
+mkdir -p "$VENVKIT_BUILD/sanity"
+work=$(mktemp -d "$VENVKIT_BUILD/sanity/run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 tree="$work/ansible_collections/venvkit/python"
 
 # --- the collection tree ----------------------------------------------------
-rm -rf "$work/ansible_collections"
 mkdir -p "$tree"
 git ls-files --cached --others --exclude-standard |
     while IFS= read -r f; do
@@ -45,7 +48,7 @@ if not m:
 print(m.group(1))
 EOF
 )
-wheels="$work/wheels"
+wheels="$VENVKIT_BUILD/sanity/wheels"
 wheel="$wheels/pip-$pip_version-py3-none-any.whl"
 mkdir -p "$wheels"
 if [ ! -f "$wheel" ]; then
@@ -54,7 +57,7 @@ if [ ! -f "$wheel" ]; then
 fi
 get_pip="$HOME/.ansible/test/cache/get_pip_$(echo "$pip_version" | tr . _).py"
 mkdir -p "$(dirname "$get_pip")"
-cat >"$get_pip.new" <<EOF
+cat >"$get_pip.$$" <<EOF
 # Stand-in for get-pip.py, written by the venvkit.python sanity stage.
 # ansible-test runs it as: python get_pip.py [pip options] pip==X --no-setuptools --no-wheel
 # and it installs pip from a local wheel, with no index.
@@ -64,7 +67,7 @@ from pip._internal.cli.main import main
 args = [a for a in sys.argv[1:] if a not in ('--no-setuptools', '--no-wheel')]
 sys.exit(main(['install', '--no-index', '--find-links', '$wheels'] + args))
 EOF
-mv -f "$get_pip.new" "$get_pip"
+mv -f "$get_pip.$$" "$get_pip"
 
 # --- tools ansible-test only uses when present -----------------------------
 # Without shellcheck the shellcheck test is skipped with a mere warning.
@@ -85,7 +88,6 @@ fi
 # compile and import tests run on every version installed.
 if command -v pyenv >/dev/null 2>&1; then
     pythons="$work/pythons"
-    rm -rf "$pythons"
     mkdir -p "$pythons"
     for version in $(pyenv versions --bare); do
         for exe in "$(pyenv prefix "$version")"/bin/python[0-9].[0-9]*; do
@@ -100,4 +102,4 @@ fi
 # --venv: ansible-test makes its own controller venv and a venv per test with
 # its pinned requirements, so nothing is installed into the shared dev venv.
 cd "$tree"
-exec ansible-test sanity --venv --requirements --color no "$@"
+ansible-test sanity --venv --requirements --color no "$@"
