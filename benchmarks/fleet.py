@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The role on a fleet of local containers: no-op and cold, with and without a wheelhouse.
 
 For each fleet size (forks = hosts) it starts that many Debian 12
@@ -157,12 +156,12 @@ def one_size(size, runs, index, work, wheelhouse_dir):
                          venv_find_links=[index.url('builder')])
         if mode == 'index':
             play(work, inventory, FLOOR, size)  # warm-up: connection plugin, facts
-            res['floor'] = lib.median([play(work, inventory, FLOOR, size)[0] for _ in range(runs)])
+            res['floor'] = lib.median([play(work, inventory, FLOOR, size)[0] for dummy in range(runs)])
         index.take()
         cold, dummy = play(work, inventory, ROLE, size, extra)
         pulled = index.take()
         noop = []
-        for _ in range(runs):
+        for dummy in range(runs):
             elapsed, out = play(work, inventory, ROLE, size, extra)
             recap = [line for line in out.split('PLAY RECAP')[-1].splitlines() if 'ok=' in line]
             if len(recap) != size or any(' changed=0 ' not in line for line in recap):

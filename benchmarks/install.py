@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Cold installs and a one-version bump: pip_venv with pip, with uv, and ansible.builtin.pip.
 
 Cold: a new venv with httpx[cli], and with a heavier set (ansible-core,

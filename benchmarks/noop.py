@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """No-op re-run: venvkit.python.pip_venv against ansible.builtin.pip.
 
 Both modules run directly from an args file, as Ansible runs them on a
@@ -22,7 +21,7 @@ import lib  # noqa: E402  pylint: disable=wrong-import-position
 def timed(module, args, env, runs):
     lib.run_module(module, args, env)  # warm-up: bytecode, page cache
     times = []
-    for _ in range(runs):
+    for dummy in range(runs):
         elapsed, result = lib.run_module(module, args, env)
         if result.get('changed'):
             raise SystemExit('%s reported a change on a no-op run' % module)

@@ -645,14 +645,15 @@ class PipVenv:
         p = self.params
         if p.get('no_index'):
             return []
-        from urllib.request import Request, urlopen  # only on this failure path
+        # Imported on this failure path only: it is heavy for a no-op run.
+        from ansible.module_utils.urls import open_url
         failures = []
         for url in [p.get('index_url')] + list(p.get('extra_index_urls') or []):
             if not url:
                 continue
             bare = URL_CREDENTIALS_RE.sub(lambda m: m.group('scheme'), url)
             try:
-                urlopen(Request(bare, method='HEAD'), timeout=10).close()
+                open_url(bare, method='HEAD', timeout=10, validate_certs=True).close()
             except Exception as exc:  # pylint: disable=broad-except
                 code = getattr(exc, 'code', None)
                 if code is None:  # an HTTP status means the server answered

@@ -27,7 +27,7 @@ description:
     packages a real run would install, upgrade or remove; diff mode shows the package set before and
     after as C(name==version) lines.
 author:
-  - venvkit maintainers
+  - venvkit maintainers (@venvkit)
 attributes:
   check_mode:
     support: full

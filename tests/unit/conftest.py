@@ -123,7 +123,7 @@ def no_processes(monkeypatch):
 
     def spy(argv, *args, **kwargs):
         started.append(list(argv))
-        return real_run(argv, *args, **kwargs)
+        return real_run(argv, *args, **kwargs)  # pylint: disable=subprocess-run-check
 
     monkeypatch.setattr(engine.subprocess, 'run', spy)
     return started

@@ -232,7 +232,7 @@ def test_script_started_from_old_venv_keeps_running_during_swap(run):
     assert result['upgraded'] == ['vkdemo==2.0', 'vkdep==2.0'] or 'vkdemo==2.0' in result['upgraded']
     with open(release, 'w'):
         pass
-    out, _ = proc.communicate(timeout=60)
+    out, dummy = proc.communicate(timeout=60)
     assert proc.returncode == 0
     assert out.decode().strip() == 'vkdemo 1.0 late'
     assert run.script('vkdemo') == (0, 'vkdemo 2.0\n')

@@ -68,8 +68,8 @@ def test_uv_venv_still_has_pip(run, uv_wheelhouse):
     run(**uv_params(run, uv_wheelhouse, packages=['vkdemo==1.0']))
     proc = subprocess.run([os.path.join(run.path, 'bin', 'pip'), '--version'], stdout=subprocess.PIPE, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith(b'pip ')
-    bare = run(path=os.path.join(run.root, 'bare'), **uv_params(run, uv_wheelhouse, packages=['vkdemo==1.0'],
-                                                                  seed_pip=False))
+    bare_params = uv_params(run, uv_wheelhouse, packages=['vkdemo==1.0'], seed_pip=False)
+    bare = run(path=os.path.join(run.root, 'bare'), **bare_params)
     assert 'pip' not in bare['packages']
 
 
