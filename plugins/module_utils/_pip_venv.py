@@ -732,13 +732,19 @@ class PipVenv:
                 args.append('--system-site-packages')
             rc, out, err = self._run(args + [target], 'creating the venv with uv')
             if rc == 0 and self.params.get('seed_pip', True):
-                # pip for whoever calls it in the venv later (users, Semaphore);
-                # uv takes it from the index options like any package.
+                # pip for whoever calls it in the venv later (users, Semaphore):
+                # from the index options like any package, or else from the
+                # interpreter's own bundled copy (slower, but offline).
                 rc, out, err = self._run(self._installer_argv(target, ['install'] + self._index_args() + ['pip']),
                                          'installing pip into the venv with uv')
                 if rc != 0:
-                    err += ('\nseed_pip needs the pip wheel from the index or find_links; add it there or '
-                            'set seed_pip=false.')
+                    rc, out, err2 = self._run([os.path.join(target, 'bin', 'python'), '-m', 'ensurepip',
+                                               '--default-pip'], 'installing pip into the venv with ensurepip')
+                    err = err + err2
+                if rc != 0:
+                    err += ('\nseed_pip needs pip: from the index or find_links, or from the interpreter '
+                            "(ensurepip: 'apt-get install python3-venv' on Debian and Ubuntu); or set "
+                            'seed_pip=false.')
             if rc != 0:
                 shutil.rmtree(target, ignore_errors=True)
                 self._fail('creating the venv with uv failed: %s' % classify_pip_failure(err, out),

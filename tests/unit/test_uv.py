@@ -109,3 +109,11 @@ def test_uv_works_for_a_user_without_a_usable_home(run, uv_wheelhouse, pip_env):
     result = run(**uv_params(run, uv_wheelhouse, packages=['vkdemo==1.0']))
     assert result['installer'] == 'uv' and result['packages']['vkdemo'] == '1.0'
     assert os.path.isfile(blocker)
+
+
+def test_uv_seeds_pip_offline_when_the_index_has_none(run, wheelhouse):
+    # wheelhouse has no pip wheel: the interpreter's bundled pip is used.
+    result = run(**uv_params(run, wheelhouse, packages=['vkdemo==1.0']))
+    assert result['installer'] == 'uv' and 'pip' in result['packages']
+    proc = subprocess.run([os.path.join(run.path, 'bin', 'pip'), '--version'], stdout=subprocess.PIPE, check=False)
+    assert proc.returncode == 0
