@@ -42,9 +42,10 @@ run_flake8 = False
 EOF
 
 log="$VENVKIT_BUILD/galaxy-importer.log"
-# The importer's own tools (ansible-doc, ansible-lint) come from its venv.
-PATH="$venv/bin:$PATH" GALAXY_IMPORTER_CONFIG="$cfg" \
-    "$venv/bin/python" -m galaxy_importer.main "$tarball" >"$log" 2>&1 || {
+# The importer's own tools (ansible-doc, ansible-lint) come from its venv; it
+# writes importer_result.json into its working directory, hence build/.
+(cd "$VENVKIT_BUILD" && PATH="$venv/bin:$PATH" GALAXY_IMPORTER_CONFIG="$cfg" \
+    "$venv/bin/python" -m galaxy_importer.main "$tarball") >"$log" 2>&1 || {
     cat "$log"
     echo "galaxy: galaxy-importer rejected $tarball" >&2
     exit 1
