@@ -6,18 +6,18 @@ set -eu
 . "$(dirname "$0")/env.sh"
 
 need_apt=""
-for cmd in podman runc mmdebstrap git qemu-img debugfs dash bash; do
+for cmd in podman runc mmdebstrap git qemu-img debugfs dash bash shellcheck; do
     command -v "$cmd" >/dev/null 2>&1 || need_apt=1
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt=1
 if [ -n "$need_apt" ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "bootstrap: run as root once, or install: podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash" >&2
+        echo "bootstrap: run as root once, or install: podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash shellcheck" >&2
         exit 1
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash >/dev/null
+        podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash shellcheck >/dev/null
 fi
 
 if [ ! -x "$VENVKIT_VENV/bin/python" ] || \
