@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Builds one wheelhouse archive on the build host of the venvkit.python.venv role.
 
 Run by tasks/wheelhouse.yml through ansible.builtin.script, once per distinct
