@@ -19,3 +19,9 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 export CONTAINERS_CONF="$VENVKIT_ROOT/tests/lib/containers.conf"
 export ANSIBLE_NOCOLOR=1
 export ANSIBLE_FORCE_COLOR=0
+# VENVKIT_ANSIBLE_VENV=<venv>: Ansible from that venv instead of the dev
+# venv's, for the lowest supported ansible-core (see tests/stages/matrix.sh).
+if [ -n "${VENVKIT_ANSIBLE_VENV:-}" ]; then
+    PATH="$VENVKIT_ANSIBLE_VENV/bin:$PATH"
+    ansible --version | sed -n 1p >&2
+fi

@@ -4,12 +4,6 @@
 # from a package index served here on 127.0.0.1. Uses the built collection.
 set -eu
 . "$(dirname "$0")/../lib/env.sh"
-# VENVKIT_ANSIBLE_VENV=<venv>: Ansible from that venv instead of the dev
-# venv's, for the lowest supported ansible-core (see tests/stages/matrix.sh).
-if [ -n "${VENVKIT_ANSIBLE_VENV:-}" ]; then
-    PATH="$VENVKIT_ANSIBLE_VENV/bin:$PATH"
-    ansible --version | sed -n 1p
-fi
 . "$VENVKIT_ROOT/tests/lib/index.sh"
 . "$VENVKIT_ROOT/tests/lib/collection.sh"
 cd "$VENVKIT_ROOT"

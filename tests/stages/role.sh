@@ -11,12 +11,6 @@
 # Packages come from a local wheel directory (no index, no network).
 set -eu
 . "$(dirname "$0")/../lib/env.sh"
-# VENVKIT_ANSIBLE_VENV=<venv>: Ansible from that venv instead of the dev
-# venv's, for the lowest supported ansible-core (see tests/stages/matrix.sh).
-if [ -n "${VENVKIT_ANSIBLE_VENV:-}" ]; then
-    PATH="$VENVKIT_ANSIBLE_VENV/bin:$PATH"
-    ansible --version | sed -n 1p
-fi
 . "$VENVKIT_ROOT/tests/lib/index.sh"
 cd "$VENVKIT_ROOT"
 
