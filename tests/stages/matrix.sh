@@ -37,7 +37,7 @@ for version in $versions; do
     # The matrix venv first on PATH: tests that start ansible or
     # ansible-doc get this release, not the dev venv's.
     # A temporary directory per release keeps concurrent pytest runs apart.
-    PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    PATH="$venv/bin:$PATH" "$venv/bin/python" -m pytest -q -n 2 -p no:cacheprovider \
         --basetemp "$VENVKIT_BUILD/matrix/tmp-$version" tests/unit ||
         { echo "matrix: unit tests failed on ansible-core $version" >&2; status=1; }
     echo "--- ansible-core $version: ansible-doc venvkit.python.pip_venv"
@@ -51,4 +51,16 @@ for version in $versions; do
         status=1
     fi
 done
+
+# The offline Molecule scenario on the lowest supported release too; the
+# molecule stage covers the highest (the dev venv's).
+# shellcheck disable=SC2086 # one version a word, split on purpose
+lowest=$(printf '%s\n' $versions | sort -V | head -n 1)
+case $lowest in
+    2.16.*)
+        echo "--- ansible-core $lowest: molecule offline scenario"
+        VENVKIT_ANSIBLE_VENV="$VENVKIT_BUILD/matrix/ansible-core-$lowest" sh tests/stages/molecule.sh ||
+            { echo "matrix: molecule failed on ansible-core $lowest" >&2; status=1; }
+        ;;
+esac
 exit "$status"
