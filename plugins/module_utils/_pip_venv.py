@@ -1067,13 +1067,18 @@ class PipVenv:
                     executable=os.path.realpath(vpython) if venv else None,
                     version=base_version)
 
-    def _handle_links(self, venv, scripts):
-        """Apply link_scripts; returns True when links changed."""
+    def _plan_links(self, scripts):
+        """(dest, wanted, to_create, to_remove) for link_scripts; fails on a file it did not make."""
         dest, wanted = self._link_plan(scripts)
         create, remove, conflicts = self._link_changes(dest, wanted)
         if conflicts:
             self._fail('link_scripts: refusing to overwrite %s: not a link made for %s; remove it or '
                        'leave that script out of link_scripts.scripts' % (', '.join(conflicts), self.path))
+        return dest, wanted, create, remove
+
+    def _apply_link_plan(self, plan):
+        """Make the planned links (not in check mode); returns True when links changed."""
+        dest, wanted, create, remove = plan
         self.result['links'] = [os.path.join(dest, n) for n in sorted(wanted)] if dest else []
         if (create or remove) and not self.check_mode:
             self._apply_links(dest, wanted, create, remove)
@@ -1088,7 +1093,7 @@ class PipVenv:
             changed = True
             if not self.check_mode:
                 self._chown_tree(live, uid, gid)
-        changed = self._handle_links(live, scripts) or changed
+        changed = self._apply_link_plan(self._plan_links(scripts)) or changed
         self._report(live, before, before, changed)
         self.result.update(console_scripts=sorted(scripts),
                            python=self._python_result(live, (state.get('python') or {}).get('version')))
@@ -1172,12 +1177,10 @@ class PipVenv:
     def _commit(self, venv, before, fingerprint, base, uid, gid, swapped, kind=None):
         after = installed_packages(venv)
         scripts = console_scripts(venv)
-        dest, wanted = self._link_plan(scripts)
-        conflicts = self._link_changes(dest, wanted)[2]
-        if conflicts:
-            self._handle_links(venv, scripts)
+        # Links are planned before the swap, so that a conflict fails with nothing changed.
+        links = self._plan_links(scripts)
         state = dict(fingerprint=fingerprint, listing=listing_signature(venv), python=self._state_python(venv, base),
-                     link_dirs=[dest] if dest else [], created=int(time.time()))
+                     link_dirs=[links[0]] if links[0] else [], created=int(time.time()))
         self._write_state(venv, state)
         self._chown_tree(venv, uid, gid)
         if swapped:
@@ -1185,7 +1188,7 @@ class PipVenv:
             if migrated:
                 self.result['migrated'] = migrated
             self.result['pruned'] = self._prune(venv)
-        self._handle_links(venv, scripts)
+        self._apply_link_plan(links)
         self._report(venv, before, after, True)
         self.result.update(console_scripts=sorted(scripts), python=self._python_result(venv, base['version']))
         return self.result
