@@ -36,9 +36,16 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.venvkit.python.plugins.module_utils._path_exposure import (
+    ExposureError, PathExposure)
+
 STATE_FILE = '.venvkit.json'
 STATE_VERSION = 1
 GENERATIONS_SUFFIX = '.venvkit'
+# Left in a parent directory the module created, so that state=absent
+# removes that directory again, once nothing else is in it.
+PARENT_MARKER_SUFFIX = '.venvkit-parent'
+PARENT_MARKER_RE = re.compile(r'^\..+' + re.escape(PARENT_MARKER_SUFFIX) + '$')
 # Distributions a fresh venv brings along; never removed by sync and not
 # linked by link_scripts=all.
 SEED_DISTRIBUTIONS = frozenset(('pip', 'setuptools', 'wheel'))
@@ -403,6 +410,11 @@ class PipVenv:
                                    + list(params.get('find_links') or []))
         self.warnings = []
         self.result = dict(changed=False, path=self.path)
+        self.exposure = None
+        if params.get('expose'):
+            self.exposure = PathExposure(dict(params['expose'], bin_dir=os.path.join(self.path or '', 'bin'),
+                                              state=params.get('state', 'present')),
+                                         check_mode=check_mode, diff_mode=diff_mode)
 
     # -- helpers ----------------------------------------------------------
 
@@ -935,7 +947,8 @@ class PipVenv:
                 continue
             links += [os.path.join(dest, n) for n in sorted(entries) if self._ours(os.path.join(dest, n))]
         exists = kind != 'missing' or os.path.isdir(self.gens_dir)
-        self.result.update(changed=bool(exists or links), removed_links=links)
+        parent_goes = self._parent_removable()
+        self.result.update(changed=bool(exists or links or parent_goes), removed_links=links)
         if self.diff_mode:
             self.result['diff'] = dict(before=format_packages(installed_packages(venv)) if venv else '', after='',
                                        before_header=self.path, after_header=self.path + ' (absent)')
@@ -948,7 +961,23 @@ class PipVenv:
         elif kind in ('dir', 'empty'):
             shutil.rmtree(self.path)
         shutil.rmtree(self.gens_dir, ignore_errors=True)
+        if parent_goes:
+            for entry in os.listdir(self.parent):
+                os.unlink(os.path.join(self.parent, entry))
+            os.rmdir(self.parent)
+            self.result['removed_parent'] = self.parent
         return self.result
+
+    def _parent_removable(self):
+        """Whether this module made the parent (for this venv or one beside it) and it
+        holds nothing but this venv and the marks."""
+        mine = (self.name, os.path.basename(self.gens_dir))
+        try:
+            entries = os.listdir(self.parent)
+        except OSError:
+            return False
+        marks = [e for e in entries if PARENT_MARKER_RE.match(e) and os.path.isfile(os.path.join(self.parent, e))]
+        return bool(marks) and all(e in mine or e in marks for e in entries)
 
     # -- state=present ----------------------------------------------------
 
@@ -958,7 +987,34 @@ class PipVenv:
             validate_path(self.params['link_scripts'].get('dest') or '', 'link_scripts.dest')
         if self.params.get('keep_generations', 2) < 0:
             self._fail('keep_generations must be 0 or more')
+        result = self._execute()
+        if self.exposure:
+            self._expose()
+        return result
+
+    def _plan_exposure(self):
+        """Plan the PATH files before the venv changes, so a problem with them changes nothing."""
+        if self.exposure:
+            try:
+                self.exposure.make_plan()
+            except ExposureError as exc:
+                self._fail('expose: %s' % exc.msg)
+
+    def _expose(self):
+        try:
+            exposed = self.exposure.apply()
+        except ExposureError as exc:
+            self._fail('expose: %s' % exc.msg)
+        diffs = exposed.pop('diff', [])
+        self.result['exposure'] = exposed
+        self.result['changed'] = self.result['changed'] or exposed['changed']
+        if self.diff_mode and diffs:
+            own = self.result.get('diff')
+            self.result['diff'] = ([own] if own else []) + diffs
+
+    def _execute(self):
         if self.params.get('state', 'present') == 'absent':
+            self._plan_exposure()
             with Lock(self.lock_path, self.params.get('lock_timeout', 300), create=False):
                 return self._absent()
         # Everything that can be validated without touching the disk, first.
@@ -966,11 +1022,14 @@ class PipVenv:
                       constraints=read_requirement_files(self.params.get('constraints') or [], 'constraints'))
         self._ids()
         find_python(self.params.get('python') or 'python3', self.environ.get('PATH'))
+        self._plan_exposure()
         if not os.path.isdir(self.parent):
             if self.check_mode:
                 self.warnings.append('parent directory %s does not exist yet' % self.parent)
             else:
                 os.makedirs(self.parent, 0o755)
+                with open(os.path.join(self.parent, '.' + self.name + PARENT_MARKER_SUFFIX), 'w') as handle:
+                    handle.write('Made by venvkit.python.pip_venv for %s; removed with it.\n' % self.path)
         if self.check_mode:
             with Lock(self.lock_path, self.params.get('lock_timeout', 300), create=False):
                 return self._present(inputs)

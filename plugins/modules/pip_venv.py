@@ -34,7 +34,9 @@ attributes:
     description: Writes nothing; reports V(changed) exactly when a real run would change the venv.
   diff_mode:
     support: full
-    description: Shows the installed packages before and after as C(name==version) lines.
+    description:
+      - Shows the installed packages before and after as C(name==version) lines, and every file
+        O(expose) writes or removes.
   idempotent:
     support: full
     description: A second run with the same inputs reports no change and does not start pip.
@@ -50,8 +52,10 @@ options:
     required: true
   state:
     description:
-      - V(present) builds or updates the venv; V(absent) removes it, its generations and the links
-        this module made for it.
+      - V(present) builds or updates the venv; V(absent) removes it, its generations, the links
+        and the O(expose) files this module made for it.
+      - A parent directory of O(path) that V(present) had to create is marked as the module's, and
+        V(absent) removes it again once nothing else is in it.
     type: str
     choices: [present, absent]
     default: present
@@ -176,6 +180,56 @@ options:
         type: list
         elements: str
         default: [all]
+  expose:
+    description:
+      - Put the venv's C(bin) directory on E(PATH) for login shells and for services, in the same
+        run, with a C(/etc/profile.d) script and a systemd drop-in or an OpenRC conf.d block per service.
+        The sub-options are those of M(venvkit.python.path_exposure), which documents them in full.
+      - Planned before the venv changes and applied only once it is in place, so a failed build
+        exposes nothing new. With O(state=absent) everything written for O(expose.name) is removed.
+      - Makes a fleet's unchanged run cost one module call per host for the venv and its PATH.
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      name:
+        description: Names the files, such as C(/etc/profile.d/<name>.sh) and C(<name>-path.conf).
+        type: str
+        required: true
+      profile:
+        description: Write the profile.d script; V(false) removes it.
+        type: bool
+        default: true
+      profile_dir:
+        description: Directory of the login shells' scripts.
+        type: path
+        default: /etc/profile.d
+      position:
+        description: Put C(bin) before or after what is already on E(PATH).
+        type: str
+        choices: [prepend, append]
+        default: prepend
+      services:
+        description: Services that get C(bin) on E(PATH); drop-ins and blocks for others are removed.
+        type: list
+        elements: str
+        default: []
+      service_manager:
+        description: V(auto) picks OpenRC on hosts that have it, else systemd.
+        type: str
+        choices: [auto, systemd, openrc]
+        default: auto
+      systemd_dir:
+        description: Directory of systemd's drop-in directories.
+        type: path
+        default: /etc/systemd/system
+      openrc_conf_dir:
+        description: Directory of OpenRC's per-service configuration.
+        type: path
+        default: /etc/conf.d
+      default_path:
+        description: The E(PATH) around C(bin) for a service whose environment has none.
+        type: str
+        default: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   installer:
     description:
       - What installs the packages. V(pip) runs the venv's own pip. V(uv) runs C(uv pip), which is
@@ -243,6 +297,15 @@ EXAMPLES = r"""
       dest: /usr/local/bin
       scripts:
         - httpx
+
+- name: Build the venv and put its bin directory on PATH for shells and the semaphore service
+  venvkit.python.pip_venv:
+    path: /opt/semaphore/venv
+    requirements:
+      - /opt/semaphore/requirements.txt
+    expose:
+      name: semaphore
+      services: [semaphore]
 
 - name: Remove the venv, its generations and its links
   venvkit.python.pip_venv:
@@ -364,12 +427,53 @@ removed_links:
   returned: when state=absent
   type: list
   elements: str
+removed_parent:
+  description:
+    - The parent directory of O(path), removed with the venv because this module created it and
+      nothing else is in it now.
+  returned: when state=absent removed it
+  type: str
+exposure:
+  description:
+    - What O(expose) did, as M(venvkit.python.path_exposure) returns it.
+  returned: when O(expose) is set
+  type: dict
+  version_added: 0.2.0
+  contains:
+    profile:
+      description: The profile.d script, or null when none is written.
+      type: str
+    service_manager:
+      description: The service manager the drop-ins or blocks are for.
+      type: str
+    service_manager_running:
+      description: Whether that service manager runs the host now.
+      type: bool
+    systemd_changed:
+      description: Whether a systemd drop-in was written or removed (daemon-reload needed).
+      type: bool
+    systemd_running:
+      description: Whether systemd runs the host now.
+      type: bool
+    services:
+      description: The services with the venv on PATH.
+      type: list
+      elements: str
+    services_changed:
+      description: Listed services whose PATH this run wrote or changed.
+      type: list
+      elements: str
+    files:
+      description: Every file written or removed, with its action.
+      type: list
+      elements: dict
 """
 
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.venvkit.python.plugins.module_utils._path_exposure import OPTIONS as EXPOSE_OPTIONS
 from ansible_collections.venvkit.python.plugins.module_utils._pip_venv import PipVenv, VenvError
 
 
@@ -400,6 +504,7 @@ def main():
                 scripts=dict(type='list', elements='str', default=['all']),
             )),
             lock_timeout=dict(type='int', default=300),
+            expose=dict(type='dict', options=EXPOSE_OPTIONS),
             installer=dict(type='str', default='auto', choices=['auto', 'pip', 'uv']),
             uv=dict(type='path'),
             seed_pip=dict(type='bool', default=True),

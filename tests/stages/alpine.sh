@@ -1,6 +1,6 @@
 #!/bin/sh
 # PATH exposure in real shells. The role's profile.d script and OpenRC
-# conf.d block, rendered by the role itself (tests/path-exposure/render.yml),
+# conf.d block, written by the engine the role uses (tests/path-exposure/render.yml),
 # must put the venv's bin on PATH exactly once:
 #   - in busybox ash login shells under Alpine 3.23's own /etc/profile, in a
 #     container of the real Alpine root filesystem (no python3 there);
@@ -48,7 +48,7 @@ sh tests/lib/images.sh alpine
 
 for mode in prepend append; do
     out="$work/$mode"
-    ansible-playbook tests/path-exposure/render.yml --tags venv_profile,venv_service \
+    ansible-playbook tests/path-exposure/render.yml \
         -e render_dir="$out" -e render_position="$mode" >"$work/render-$mode.log" 2>&1 ||
         { cat "$work/render-$mode.log" >&2; echo "FAIL: rendering ($mode)" >&2; exit 1; }
     profile="$out/etc/profile.d/semaphore.sh"

@@ -129,11 +129,11 @@ def no_processes(monkeypatch):
     return started
 
 
-def run_module(args, env=None, check=False, diff=False):
-    """Run the module as Ansible does on the target, from an args file; returns (rc, result, raw)."""
+def run_module(args, env=None, check=False, diff=False, module='pip_venv'):
+    """Run a module as Ansible does on the target, from an args file; returns (rc, result, raw)."""
     args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     proc = subprocess.run(
-        [sys.executable, '-m', 'ansible_collections.venvkit.python.plugins.modules.pip_venv'],
+        [sys.executable, '-m', 'ansible_collections.venvkit.python.plugins.modules.' + module],
         input=json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=dict(env or os.environ, PYTHONPATH=COLLECTIONS), check=False)
     raw = proc.stdout.decode() + proc.stderr.decode()

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """The options of venvkit.python.path_exposure."""
+
+    DOCUMENTATION = r"""
+options:
+  name:
+    description:
+      - Names every file this module manages, for example V(semaphore) gives
+        C(/etc/profile.d/semaphore.sh), drop-ins C(semaphore-path.conf) and a conf.d block marked
+        C(semaphore venv PATH).
+      - Letters, digits and C(. _ @ -) only.
+    type: str
+    required: true
+  profile:
+    description:
+      - Write C(<profile_dir>/<name>.sh), which login shells source. V(false) removes that file.
+    type: bool
+    default: true
+  profile_dir:
+    description: Directory of the login shells' scripts.
+    type: path
+    default: /etc/profile.d
+  position:
+    description:
+      - Put the bin directory before (V(prepend)) or after (V(append)) what is already on E(PATH).
+    type: str
+    choices: [prepend, append]
+    default: prepend
+  services:
+    description:
+      - Services whose E(PATH) gets the bin directory, since services never read C(/etc/profile.d).
+        A bare name means a C(.service) unit for systemd.
+      - Drop-ins and conf.d blocks of this O(name) for services no longer listed, or for the other
+        service manager, are removed. A drop-in directory or conf.d file left empty by that is
+        removed too; anything else in them is kept.
+    type: list
+    elements: str
+    default: []
+  service_manager:
+    description:
+      - V(systemd) writes a drop-in C(<systemd_dir>/<unit>.d/<name>-path.conf) per service.
+        V(openrc) writes a marked block into C(<openrc_conf_dir>/<service>), which C(openrc-run)
+        sources.
+      - V(auto) picks OpenRC on hosts that have it (Alpine, Gentoo), else systemd. It needs no facts
+        and works in containers without an init.
+    type: str
+    choices: [auto, systemd, openrc]
+    default: auto
+  systemd_dir:
+    description: Directory of systemd's drop-in directories.
+    type: path
+    default: /etc/systemd/system
+  openrc_conf_dir:
+    description: Directory of OpenRC's per-service configuration.
+    type: path
+    default: /etc/conf.d
+  default_path:
+    description:
+      - The E(PATH) a service gets around the bin directory when its environment has none, as systemd
+        and openrc-run start services.
+    type: str
+    default: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+"""
+
+    RETURN = r"""
+"""

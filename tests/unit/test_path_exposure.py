@@ -1,0 +1,233 @@
+"""The PATH exposure: venvkit.python.path_exposure and pip_venv's expose option.
+
+Files go under a scratch root that stands in for /etc; what a user checks is
+what a shell or a service manager would read there.
+"""
+
+import os
+import subprocess
+
+import pytest
+
+from conftest import run_module
+from ansible_collections.venvkit.python.plugins.module_utils import _path_exposure as exposure
+
+BIN = '/opt/semaphore/venv/bin'
+
+
+class Etc:
+    """A scratch /etc and the exposure engine pointed at it."""
+
+    def __init__(self, root):
+        self.root = root
+        self.profile_dir = os.path.join(root, 'profile.d')
+        self.systemd_dir = os.path.join(root, 'systemd', 'system')
+        self.conf_dir = os.path.join(root, 'conf.d')
+        for directory in (self.profile_dir, self.systemd_dir, self.conf_dir):
+            os.makedirs(directory)
+
+    def params(self, **overrides):
+        params = dict(name='semaphore', bin_dir=BIN, state='present', profile=True, profile_dir=self.profile_dir,
+                      position='prepend', services=[], service_manager='systemd', systemd_dir=self.systemd_dir,
+                      openrc_conf_dir=self.conf_dir, default_path=exposure.DEFAULT_SERVICE_PATH)
+        params.update(overrides)
+        return params
+
+    def __call__(self, check=False, diff=False, **overrides):
+        return exposure.PathExposure(self.params(**overrides), check_mode=check, diff_mode=diff).apply()
+
+    def fails(self, **overrides):
+        with pytest.raises(exposure.ExposureError) as info:
+            self(**overrides)
+        return info.value.msg
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def read(self, *parts):
+        with open(self.path(*parts)) as handle:
+            return handle.read()
+
+    def write(self, text, *parts):
+        os.makedirs(os.path.dirname(self.path(*parts)), exist_ok=True)
+        with open(self.path(*parts), 'w') as handle:
+            handle.write(text)
+
+    def contents(self):
+        """Every file and directory with its content and mode: what a user would diff."""
+        seen = {}
+        for top, dirs, files in os.walk(self.root):
+            for name in dirs:
+                seen[os.path.relpath(os.path.join(top, name), self.root) + '/'] = None
+            for name in files:
+                full = os.path.join(top, name)
+                with open(full) as handle:
+                    seen[os.path.relpath(full, self.root)] = (handle.read(), os.stat(full).st_mode & 0o7777)
+        return seen
+
+
+@pytest.fixture
+def etc(tmp_path):
+    return Etc(str(tmp_path / 'etc'))
+
+
+def sh_path(script, start):
+    """PATH after sourcing script twice in sh, starting from start (None: unset)."""
+    unset = 'unset PATH; ' if start is None else ''
+    proc = subprocess.run(['/bin/sh', '-c', unset + '. "$1"; . "$1"; printf %s "$PATH"', 'sh', script],
+                          stdout=subprocess.PIPE, env=dict(PATH=start or '/usr/bin:/bin'), check=True)
+    return proc.stdout.decode()
+
+
+@pytest.mark.parametrize('position, expect', [('prepend', BIN + ':/usr/bin:/bin'),
+                                              ('append', '/usr/bin:/bin:' + BIN)])
+def test_profile_puts_bin_on_path_once(etc, position, expect):
+    result = etc(position=position)
+    script = etc.path('profile.d', 'semaphore.sh')
+    assert result['changed'] and result['profile'] == script
+    assert os.stat(script).st_mode & 0o777 == 0o644
+    assert sh_path(script, '/usr/bin:/bin') == expect
+    assert sh_path(script, None) == BIN
+    assert not etc(position=position)['changed']
+
+
+def test_systemd_dropin_and_stale_units(etc):
+    etc.write('[Service]\nUser=semaphore\n', 'systemd', 'system', 'other.service.d', 'user.conf')
+    first = etc(services=['runner', 'other', 'web.socket'])
+    assert first['services'] == ['runner.service', 'other.service', 'web.socket']
+    assert first['services_changed'] == first['services'] and first['systemd_changed']
+    dropin = etc.read('systemd', 'system', 'runner.service.d', 'semaphore-path.conf')
+    assert 'Environment="PATH=%s:%s"' % (BIN, exposure.DEFAULT_SERVICE_PATH) in dropin.splitlines()
+    assert not etc(services=['runner', 'other', 'web.socket'])['changed']
+
+    second = etc(services=['runner'])
+    assert second['changed'] and second['services_changed'] == []
+    assert sorted(f['action'] for f in second['files']) == ['removed', 'removed']
+    # The emptied drop-in directory goes; the one holding another drop-in stays.
+    assert not os.path.exists(etc.path('systemd', 'system', 'web.socket.d'))
+    assert os.listdir(etc.path('systemd', 'system', 'other.service.d')) == ['user.conf']
+
+
+def test_openrc_block_keeps_the_file_and_leaves_no_trace(etc):
+    etc.write('command_args="--config /etc/semaphore.json"\n', 'conf.d', 'runner')
+    before = etc.contents()
+    first = etc(service_manager='openrc', services=['runner', 'worker'])
+    assert first['services_changed'] == ['runner', 'worker'] and not first['systemd_changed']
+    text = etc.read('conf.d', 'runner')
+    assert text.startswith('command_args="--config /etc/semaphore.json"\n')
+    # openrc-run sources it into a service's environment, which may have no PATH.
+    proc = subprocess.run(['/bin/sh', '-c', 'unset PATH; . "$1"; . "$1"; printf %s "$PATH"', 'sh',
+                           etc.path('conf.d', 'runner')], stdout=subprocess.PIPE, env={}, check=True)
+    assert proc.stdout.decode() == BIN + ':' + exposure.DEFAULT_SERVICE_PATH
+    assert not etc(service_manager='openrc', services=['runner', 'worker'])['changed']
+
+    # Over to systemd: the blocks go, and the file only the block was in.
+    switched = etc(service_manager='systemd', services=['runner'])
+    assert etc.read('conf.d', 'runner') == 'command_args="--config /etc/semaphore.json"\n'
+    assert not os.path.exists(etc.path('conf.d', 'worker'))
+    assert switched['services'] == ['runner.service']
+
+    etc(state='absent')
+    assert etc.contents() == before
+
+
+def test_check_mode_writes_nothing_and_predicts_the_real_run(etc):
+    etc.write('x=1\n', 'conf.d', 'runner')
+    before = etc.contents()
+    predicted = etc(check=True, diff=True, service_manager='openrc', services=['runner'])
+    assert etc.contents() == before
+    assert predicted['changed']
+    real = etc(service_manager='openrc', services=['runner'])
+    assert predicted['files'] == real['files']
+    diff = dict((d['after_header'], d) for d in predicted['diff'])
+    runner = diff[etc.path('conf.d', 'runner')]
+    assert runner['before'] == 'x=1\n' and runner['after'] == etc.read('conf.d', 'runner')
+    assert not etc(check=True, service_manager='openrc', services=['runner'])['changed']
+
+
+@pytest.mark.parametrize('overrides, words', [
+    (dict(name='../evil'), 'name must be a plain file name'),
+    (dict(services=['ok', '../../etc/passwd']), "refusing '../../etc/passwd'"),
+    (dict(bin_dir='/opt/my venv/bin'), 'bin_dir must be an absolute path'),
+    (dict(bin_dir='/opt/a:b/bin'), 'bin_dir must be an absolute path'),
+    (dict(default_path='/usr/bin"; rm -rf /'), 'default_path must be'),
+    (dict(systemd_dir='etc/systemd'), 'systemd_dir must be an absolute path'),
+])
+def test_bad_input_is_named_and_nothing_is_written(etc, overrides, words):
+    before = etc.contents()
+    assert words in etc.fails(**dict(dict(services=['runner']), **overrides))
+    assert etc.contents() == before
+
+
+def test_something_else_at_the_profile_path_is_not_replaced(etc):
+    os.makedirs(etc.path('profile.d', 'semaphore.sh'))
+    etc.write('x=1\n', 'conf.d', 'runner')
+    before = etc.contents()
+    assert 'is not a regular file' in etc.fails(service_manager='openrc', services=['runner'])
+    assert etc.contents() == before
+
+
+def test_auto_finds_openrc_without_facts(tmp_path):
+    assert exposure.detect_service_manager(str(tmp_path)) == 'systemd'
+    os.makedirs(str(tmp_path / 'sbin'))
+    (tmp_path / 'sbin' / 'openrc-run').write_text('')
+    assert exposure.detect_service_manager(str(tmp_path)) == 'openrc'
+
+
+def test_module_check_and_diff(etc):
+    args = etc.params(services=['runner'])
+    rc, result, raw = run_module(args, check=True, diff=True, module='path_exposure')
+    assert rc == 0 and result['changed'], raw
+    assert not os.listdir(etc.profile_dir)
+    rc, result, raw = run_module(args, module='path_exposure')
+    assert rc == 0 and result['changed'] and os.path.exists(result['profile']), raw
+    rc, result, raw = run_module(dict(args, bin_dir=None), module='path_exposure')
+    assert rc != 0 and 'bin_dir' in result['msg'], raw
+
+
+# --------------------------------------------------------------------------
+# pip_venv with expose: one call for the venv and its PATH
+
+
+def test_expose_with_the_venv_in_one_run(run, etc, no_processes):
+    expose = dict(name='tools', profile_dir=etc.profile_dir, services=['runner'], service_manager='systemd',
+                  systemd_dir=etc.systemd_dir, openrc_conf_dir=etc.conf_dir)
+    first = run(packages=['vkdemo==1.0'], expose=expose)
+    assert first['changed'] and first['exposure']['changed']
+    script = etc.path('profile.d', 'tools.sh')
+    assert sh_path(script, '/usr/bin') == os.path.join(run.path, 'bin') + ':/usr/bin'
+    del no_processes[:]
+    second = run(packages=['vkdemo==1.0'], expose=expose)
+    assert not second['changed'] and not second['exposure']['changed']
+    assert no_processes == []
+
+    # A failed build exposes nothing new.
+    before = etc.contents()
+    run.fails(packages=['vkdemo==9.9'], expose=dict(expose, services=['runner', 'worker']))
+    assert etc.contents() == before
+
+    removed = run(state='absent', expose=expose)
+    assert removed['changed'] and removed['exposure']['changed']
+    assert not os.path.exists(script)
+    assert not os.path.exists(etc.path('systemd', 'system', 'runner.service.d'))
+
+
+def test_parent_the_module_made_goes_with_the_venv(run):
+    path = os.path.join(run.root, 'made', 'venv')
+    run(path=path, packages=['vkdemo==1.0'])
+    beside = os.path.join(run.root, 'made', 'venv-uv')
+    run(path=beside, packages=['vkdemo==1.0'])
+    # Removed in either order, the directory goes with the last venv in it.
+    assert not run(path=beside, state='absent').get('removed_parent')
+    assert run(path=path, state='absent')['removed_parent'] == os.path.dirname(path)
+    assert os.listdir(run.root) == []
+
+    # A parent that was already there, or holds something else, stays.
+    os.makedirs(os.path.join(run.root, 'kept'))
+    run(path=os.path.join(run.root, 'kept', 'venv'), packages=['vkdemo==1.0'])
+    run(path=os.path.join(run.root, 'kept', 'venv'), state='absent')
+    assert os.listdir(os.path.join(run.root, 'kept')) == []
+    run(path=path, packages=['vkdemo==1.0'])
+    run.write('made/notes.txt', 'mine\n')
+    run(path=path, state='absent')
+    assert sorted(os.listdir(os.path.join(run.root, 'made'))) == ['.venv.venvkit-parent', 'notes.txt']
