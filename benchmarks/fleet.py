@@ -2,7 +2,7 @@
 
 For each fleet size (forks = hosts) it starts that many Debian 12
 containers, times a trivial play (gather facts + ping) as the floor, then
-the role venvkit.python.venv installing httpx[cli]: cold, then no-op
+the role venvkit.python.venv with its defaults installing httpx[cli]: cold, then no-op
 re-runs; once installing from a package index on 127.0.0.1, once from a
 wheelhouse built on the controller and shipped. The index counts the bytes
 it sends to each host (each host reaches it under its own path prefix).
@@ -124,7 +124,6 @@ ROLE = """
         venv_path: /opt/bench/venv
         venv_packages: ["%s"]
         venv_no_index: true
-        venv_install_prerequisites: false
 """ % SPEC
 
 
