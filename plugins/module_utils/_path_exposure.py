@@ -241,6 +241,16 @@ class PathExposure:
         changes.append(dict(path=path, kind=kind, before=before, after=after, mode=mode, unit=unit,
                             remove_dir=remove_dir))
 
+    @staticmethod
+    def _check_writable(path):
+        """Fail at planning time, before anything changes, where a write would be refused."""
+        directory = os.path.dirname(path)
+        while not os.path.isdir(directory) and directory != os.path.dirname(directory):
+            directory = os.path.dirname(directory)
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise ExposureError('cannot write %s: %s is not writable by this user. Run with become, or '
+                                'turn that file off (profile=false, no services)' % (path, directory))
+
     def make_plan(self):
         """Read what is there and decide every write; raises ExposureError on a problem."""
         self.validate()
@@ -281,6 +291,8 @@ class PathExposure:
                 # A file that held nothing but the block was the module's.
                 self._change(changes, path, 'block', before, after if after.strip() else None, unit=service)
 
+        for change in changes:
+            self._check_writable(change['path'])
         self.plan = dict(changes=changes, manager=manager, profile=profile if present and p['profile'] else None,
                          units=units, services=services)
         return self.plan

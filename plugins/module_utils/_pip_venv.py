@@ -1005,6 +1005,8 @@ class PipVenv:
             exposed = self.exposure.apply()
         except ExposureError as exc:
             self._fail('expose: %s' % exc.msg)
+        except (IOError, OSError) as exc:
+            self._fail('expose: writing the PATH files failed: %s' % exc)
         diffs = exposed.pop('diff', [])
         self.result['exposure'] = exposed
         self.result['changed'] = self.result['changed'] or exposed['changed']

@@ -231,3 +231,18 @@ def test_parent_the_module_made_goes_with_the_venv(run):
     run.write('made/notes.txt', 'mine\n')
     run(path=path, state='absent')
     assert sorted(os.listdir(os.path.join(run.root, 'made'))) == ['.venv.venvkit-parent', 'notes.txt']
+
+
+def test_unwritable_directory_fails_before_the_venv_changes(run, etc, monkeypatch):
+    run(packages=['vkdemo==1.0'])
+    active = os.path.realpath(run.path)
+    real_access = os.access
+    # As a user without write access to profile.d (the tests run as root, who has it anyway).
+    monkeypatch.setattr(exposure.os, 'access',
+                        lambda path, mode: path != etc.profile_dir and real_access(path, mode))
+    error = run.fails(packages=['vkdemo==2.0'], expose=dict(name='tools', profile_dir=etc.profile_dir,
+                                                          systemd_dir=etc.systemd_dir))
+    assert 'cannot write %s' % etc.path('profile.d', 'tools.sh') in error.msg
+    assert error.msg.startswith('expose: ')
+    assert os.path.realpath(run.path) == active and run.freeze().count('vkdemo==1.0') == 1
+    assert os.listdir(etc.profile_dir) == []
