@@ -18,14 +18,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402  pylint: disable=wrong-import-position
 
 
-def timed(module, args, env, runs):
-    lib.run_module(module, args, env)  # warm-up: bytecode, page cache
-    times = []
+def timed(modules, env, runs):
+    """{name: [seconds, ...]}, the modules taking turns in every round, so that a
+    busy moment of the machine weighs on all of them alike."""
+    for module, args in modules.values():
+        lib.run_module(module, args, env)  # warm-up: bytecode, page cache
+    times = dict((name, []) for name in modules)
     for dummy in range(runs):
-        elapsed, result = lib.run_module(module, args, env)
-        if result.get('changed'):
-            raise SystemExit('%s reported a change on a no-op run' % module)
-        times.append(elapsed)
+        for name, (module, args) in modules.items():
+            elapsed, result = lib.run_module(module, args, env)
+            if result.get('changed'):
+                raise SystemExit('%s reported a change on a no-op run' % module)
+            times[name].append(elapsed)
     return times
 
 
@@ -41,9 +45,8 @@ def measure(runs, spec='httpx[cli]'):
         ours_args = dict(path=venv, python=lib.BASE_PYTHON, requirements=[req], find_links=[wheels], no_index=True)
         builtin_args = dict(virtualenv=venv, requirements=req, extra_args='--no-index --find-links %s' % wheels)
         lib.run_module(lib.MODULE, ours_args, env)  # builds the venv both modules then use
-        seconds = dict(builtin_pip=timed('ansible.modules.pip', builtin_args, env, runs),
-                       pip_venv=timed(lib.MODULE, ours_args, env, runs),
-                       ping=timed('ansible.modules.ping', {}, env, runs))
+        seconds = timed(dict(builtin_pip=('ansible.modules.pip', builtin_args), pip_venv=(lib.MODULE, ours_args),
+                             ping=('ansible.modules.ping', {})), env, runs)
     finally:
         shutil.rmtree(work)
     med = dict((k, lib.median(v)) for k, v in seconds.items())
