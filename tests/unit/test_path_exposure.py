@@ -240,8 +240,8 @@ def test_unwritable_directory_fails_before_the_venv_changes(run, etc, monkeypatc
     # As a user without write access to profile.d (the tests run as root, who has it anyway).
     monkeypatch.setattr(exposure.os, 'access',
                         lambda path, mode: path != etc.profile_dir and real_access(path, mode))
-    error = run.fails(packages=['vkdemo==2.0'], expose=dict(name='tools', profile_dir=etc.profile_dir,
-                                                          systemd_dir=etc.systemd_dir))
+    expose = dict(name='tools', profile_dir=etc.profile_dir, systemd_dir=etc.systemd_dir)
+    error = run.fails(packages=['vkdemo==2.0'], expose=expose)
     assert 'cannot write %s' % etc.path('profile.d', 'tools.sh') in error.msg
     assert error.msg.startswith('expose: ')
     assert os.path.realpath(run.path) == active and run.freeze().count('vkdemo==1.0') == 1
