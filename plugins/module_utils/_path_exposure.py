@@ -90,6 +90,22 @@ def _read(path):
         raise ExposureError('cannot read %s: %s' % (path, exc))
 
 
+def _read_regular(path, links=True):
+    """The text of path, None when it is missing; refuses anything but a regular
+    file (or, unless links=True, a symlink to one)."""
+    if os.path.lexists(path) and (not os.path.isfile(path) or (not links and os.path.islink(path))):
+        raise ExposureError('%s is not a regular file; refusing to %s it' % (path, 'replace' if links else 'edit'))
+    return _read(path)
+
+
+def _entries(directory):
+    """Sorted names in directory; none when it is missing or unreadable."""
+    try:
+        return sorted(os.listdir(directory))
+    except OSError:
+        return []
+
+
 class PathExposure:
     """Plan, then apply, the PATH files of one bin directory."""
 
@@ -196,11 +212,7 @@ class PathExposure:
         """Drop-ins of this name under systemd_dir: {unit: path}."""
         found = {}
         top = self.p['systemd_dir']
-        try:
-            entries = sorted(os.listdir(top))
-        except OSError:
-            return found
-        for entry in entries:
+        for entry in _entries(top):
             if entry.endswith('.d'):
                 path = os.path.join(top, entry, self.dropin_name())
                 if os.path.lexists(path):
@@ -208,38 +220,35 @@ class PathExposure:
         return found
 
     def _found_blocks(self):
-        """conf.d files that hold this name's block: {service: path}."""
+        """conf.d files that hold this name's block: {service: (path, text)}."""
         found = {}
         top = self.p['openrc_conf_dir']
-        try:
-            entries = sorted(os.listdir(top))
-        except OSError:
-            return found
         begin = self.marker('BEGIN')
-        for entry in entries:
+        for entry in _entries(top):
             path = os.path.join(top, entry)
             if not os.path.isfile(path) or os.path.islink(path):
                 continue
             text = _read(path) or ''
             if begin in text.splitlines():
-                found[entry] = path
+                found[entry] = (path, text)
         return found
 
-    def _change(self, changes, path, kind, before, after, mode=0o644, unit=None, remove_dir=False):
-        current_mode = None
-        if before is not None:
-            current_mode = stat.S_IMODE(os.stat(path).st_mode)
-        if after is not None and before == after and current_mode == mode:
+    @staticmethod
+    def _change(changes, path, kind, before, after, unit=None):
+        """Record a write or removal unless path already says after, with its mode.
+
+        kind is 'profile' or 'dropin' (whole files, mode 0644) or 'block' (a
+        conf.d file, which keeps the mode of whoever made it).
+        """
+        if before is None and after is None:
             return
-        if after is None and before is None:
-            return
-        if after is not None and before is not None and kind == 'block':
-            # A file someone else made keeps its mode.
-            if before == after:
-                return
+        mode = 0o644
+        current_mode = None if before is None else stat.S_IMODE(os.stat(path).st_mode)
+        if kind == 'block' and before is not None:
             mode = current_mode
-        changes.append(dict(path=path, kind=kind, before=before, after=after, mode=mode, unit=unit,
-                            remove_dir=remove_dir))
+        if before == after and current_mode == mode:
+            return
+        changes.append(dict(path=path, kind=kind, before=before, after=after, mode=mode, unit=unit))
 
     @staticmethod
     def _check_writable(path):
@@ -260,33 +269,26 @@ class PathExposure:
         changes = []
 
         profile = os.path.join(p['profile_dir'], '%s.sh' % p['name'])
-        if os.path.lexists(profile) and not os.path.isfile(profile):
-            raise ExposureError('%s is not a regular file; refusing to replace it' % profile)
         want = self.profile_text() if present and p['profile'] else None
-        self._change(changes, profile, 'file', _read(profile), want)
+        self._change(changes, profile, 'profile', _read_regular(profile), want)
 
         units = [systemd_unit(s) for s in p['services']] if present and manager == 'systemd' else []
         found = self._found_dropins()
         for unit in units:
             path = os.path.join(p['systemd_dir'], unit + '.d', self.dropin_name())
-            if os.path.lexists(path) and not os.path.isfile(path):
-                raise ExposureError('%s is not a regular file; refusing to replace it' % path)
-            self._change(changes, path, 'file', _read(path), self.dropin_text(), unit=unit)
+            self._change(changes, path, 'dropin', _read_regular(path), self.dropin_text(), unit=unit)
         for unit, path in sorted(found.items()):
             if unit not in units:
-                self._change(changes, path, 'file', _read(path), None, unit=unit, remove_dir=True)
+                self._change(changes, path, 'dropin', _read(path), None, unit=unit)
 
         services = list(p['services']) if present and manager == 'openrc' else []
         found = self._found_blocks()
         for service in services:
             path = os.path.join(p['openrc_conf_dir'], service)
-            if os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path)):
-                raise ExposureError('%s is not a regular file; refusing to edit it' % path)
-            before = _read(path)
+            before = _read_regular(path, links=False)
             self._change(changes, path, 'block', before, self._splice(before, self.openrc_block()), unit=service)
-        for service, path in sorted(found.items()):
+        for service, (path, before) in sorted(found.items()):
             if service not in services:
-                before = _read(path)
                 after = self._splice(before, None)
                 # A file that held nothing but the block was the module's.
                 self._change(changes, path, 'block', before, after if after.strip() else None, unit=service)
@@ -339,16 +341,15 @@ class PathExposure:
                 continue
             if c['after'] is None:
                 os.unlink(c['path'])
-                if c['remove_dir']:
+                if c['kind'] == 'dropin':
                     try:
                         os.rmdir(os.path.dirname(c['path']))
                     except OSError:
                         pass  # holds other drop-ins
             else:
-                self._write(c['path'], c['after'], c['mode'], check_shell=c['kind'] == 'block'
-                            or c['path'].endswith('.sh'))
+                self._write(c['path'], c['after'], c['mode'], check_shell=c['kind'] != 'dropin')
         manager = plan['manager']
-        systemd_changed = any(c['path'].endswith('/' + self.dropin_name()) for c in plan['changes'])
+        systemd_changed = any(c['kind'] == 'dropin' for c in plan['changes'])
         result = dict(
             changed=bool(plan['changes']),
             profile=plan['profile'],

@@ -987,18 +987,16 @@ class PipVenv:
             validate_path(self.params['link_scripts'].get('dest') or '', 'link_scripts.dest')
         if self.params.get('keep_generations', 2) < 0:
             self._fail('keep_generations must be 0 or more')
-        result = self._execute()
         if self.exposure:
-            self._expose()
-        return result
-
-    def _plan_exposure(self):
-        """Plan the PATH files before the venv changes, so a problem with them changes nothing."""
-        if self.exposure:
+            # Planned before the venv changes, so a problem with them changes nothing.
             try:
                 self.exposure.make_plan()
             except ExposureError as exc:
                 self._fail('expose: %s' % exc.msg)
+        result = self._execute()
+        if self.exposure:
+            self._expose()
+        return result
 
     def _expose(self):
         try:
@@ -1016,7 +1014,6 @@ class PipVenv:
 
     def _execute(self):
         if self.params.get('state', 'present') == 'absent':
-            self._plan_exposure()
             with Lock(self.lock_path, self.params.get('lock_timeout', 300), create=False):
                 return self._absent()
         # Everything that can be validated without touching the disk, first.
@@ -1024,7 +1021,6 @@ class PipVenv:
                       constraints=read_requirement_files(self.params.get('constraints') or [], 'constraints'))
         self._ids()
         find_python(self.params.get('python') or 'python3', self.environ.get('PATH'))
-        self._plan_exposure()
         if not os.path.isdir(self.parent):
             if self.check_mode:
                 self.warnings.append('parent directory %s does not exist yet' % self.parent)

@@ -116,9 +116,7 @@ def test_openrc_block_keeps_the_file_and_leaves_no_trace(etc):
     text = etc.read('conf.d', 'runner')
     assert text.startswith('command_args="--config /etc/semaphore.json"\n')
     # openrc-run sources it into a service's environment, which may have no PATH.
-    proc = subprocess.run(['/bin/sh', '-c', 'unset PATH; . "$1"; . "$1"; printf %s "$PATH"', 'sh',
-                           etc.path('conf.d', 'runner')], stdout=subprocess.PIPE, env={}, check=True)
-    assert proc.stdout.decode() == BIN + ':' + exposure.DEFAULT_SERVICE_PATH
+    assert sh_path(etc.path('conf.d', 'runner'), None) == BIN + ':' + exposure.DEFAULT_SERVICE_PATH
     assert not etc(service_manager='openrc', services=['runner', 'worker'])['changed']
 
     # Over to systemd: the blocks go, and the file only the block was in.
