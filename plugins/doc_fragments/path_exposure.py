@@ -9,15 +9,15 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """The options of venvkit.python.path_exposure."""
+    """The PATH options: in full for venvkit.python.path_exposure (DOCUMENTATION), and as
+    pip_venv's expose option (EXPOSE), whose suboptions point at the full text."""
 
     DOCUMENTATION = r"""
 options:
   name:
     description:
-      - Names every file this module manages, for example V(semaphore) gives
-        C(/etc/profile.d/semaphore.sh), drop-ins C(semaphore-path.conf) and a conf.d block marked
-        C(semaphore venv PATH).
+      - Names every file written, for example V(semaphore) gives C(/etc/profile.d/semaphore.sh),
+        drop-ins C(semaphore-path.conf) and a conf.d block marked C(semaphore venv PATH).
       - Letters, digits and C(. _ @ -) only.
     type: str
     required: true
@@ -41,8 +41,8 @@ options:
       - Services whose E(PATH) gets the bin directory, since services never read C(/etc/profile.d).
         A bare name means a C(.service) unit for systemd.
       - Drop-ins and conf.d blocks of this O(name) for services no longer listed, or for the other
-        service manager, are removed. A drop-in directory or conf.d file left empty by that is
-        removed too; anything else in them is kept.
+        service manager, are removed. A drop-in directory left empty by that is removed too, and so
+        is a conf.d file that the collection created and that holds nothing else.
     type: list
     elements: str
     default: []
@@ -72,5 +72,58 @@ options:
     default: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 """
 
-    RETURN = r"""
+    EXPOSE = r"""
+options:
+  expose:
+    description:
+      - Put the venv's C(bin) directory on E(PATH) for login shells and for services, in the same
+        run, with a C(/etc/profile.d) script and a systemd drop-in or an OpenRC conf.d block per
+        service. The suboptions are those of M(venvkit.python.path_exposure), documented there.
+      - Planned before the venv changes, applied under the venv's lock once it is in place, and
+        undone when the run fails later, so a failed run exposes nothing new.
+      - With O(state=absent) everything written for O(expose.name) is removed; without O(expose),
+        what the last run recorded is removed.
+      - Makes a fleet's unchanged run cost one module call per host for the venv and its PATH.
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      name:
+        description: See O(venvkit.python.path_exposure#module:name).
+        type: str
+        required: true
+      profile:
+        description: See O(venvkit.python.path_exposure#module:profile).
+        type: bool
+        default: true
+      profile_dir:
+        description: See O(venvkit.python.path_exposure#module:profile_dir).
+        type: path
+        default: /etc/profile.d
+      position:
+        description: See O(venvkit.python.path_exposure#module:position).
+        type: str
+        choices: [prepend, append]
+        default: prepend
+      services:
+        description: See O(venvkit.python.path_exposure#module:services).
+        type: list
+        elements: str
+        default: []
+      service_manager:
+        description: See O(venvkit.python.path_exposure#module:service_manager).
+        type: str
+        choices: [auto, systemd, openrc]
+        default: auto
+      systemd_dir:
+        description: See O(venvkit.python.path_exposure#module:systemd_dir).
+        type: path
+        default: /etc/systemd/system
+      openrc_conf_dir:
+        description: See O(venvkit.python.path_exposure#module:openrc_conf_dir).
+        type: path
+        default: /etc/conf.d
+      default_path:
+        description: See O(venvkit.python.path_exposure#module:default_path).
+        type: str
+        default: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 """

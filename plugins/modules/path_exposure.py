@@ -112,27 +112,26 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.venvkit.python.plugins.module_utils._path_exposure import (
-    ExposureError, OPTIONS, PathExposure)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import PATH_EXPOSURE_OPTIONS
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            OPTIONS,
-            bin_dir=dict(type='path'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        ),
+        argument_spec=PATH_EXPOSURE_OPTIONS,
         required_if=[('state', 'present', ['bin_dir'])],
         supports_check_mode=True,
     )
     engine = PathExposure(module.params, check_mode=module.check_mode, diff_mode=module._diff)
     try:
         result = engine.apply()
-    except ExposureError as exc:
+    except VenvkitError as exc:
         module.fail_json(msg=exc.msg)
     except (IOError, OSError) as exc:
-        module.fail_json(msg='writing the PATH files failed: %s' % exc)
+        module.fail_json(msg='writing the PATH files failed, and what was written is put back: %s' % exc)
+    for warning in engine.warnings:
+        module.warn(warning)
     module.exit_json(**result)
 
 

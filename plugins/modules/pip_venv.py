@@ -28,6 +28,8 @@ description:
     after as C(name==version) lines.
 author:
   - venvkit maintainers (@venvkit)
+extends_documentation_fragment:
+  - venvkit.python.path_exposure.expose
 attributes:
   check_mode:
     support: full
@@ -61,8 +63,11 @@ options:
     default: present
   python:
     description:
-      - The interpreter to build the venv with, a name looked up on the target's E(PATH) or an
-        absolute path.
+      - The interpreter to build the venv with, an absolute path or a name looked up in the system's
+        directories C(/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin), like sudo's
+        C(secure_path), never on the E(PATH) of whoever runs Ansible.
+      - It and every directory above it must belong to root (or the user the module runs as) and
+        not be writable by others; the run fails naming the one that is not.
       - When it resolves to another interpreter than the venv's, or the venv's interpreter was
         upgraded or removed, the venv is recreated.
     type: str
@@ -71,12 +76,15 @@ options:
     description:
       - Requirements files on the target. C(-r) and C(-c) includes inside them are followed and
         their content is part of the fingerprint.
+      - Each must be a regular UTF-8 file (through links), not writable by anyone but root, the user
+        the module runs as or O(owner); an include loop fails the run naming the loop.
     type: list
     elements: path
     default: []
   packages:
     description:
       - Requirement specifiers, such as V(httpx[cli]) or V(ansible-core>=2.16,<2.20).
+      - Options (anything starting with C(-)) are refused; they belong in O(pip_args).
     type: list
     elements: str
     default: []
@@ -86,10 +94,47 @@ options:
     type: list
     elements: path
     default: []
+  inline_requirements:
+    description:
+      - Requirements files given by content rather than by path, for example files read on the
+        controller with P(ansible.builtin.file#lookup). Check mode then sees a change made on the
+        controller, and nothing needs copying to the target.
+      - They are written into a private directory for the installer only while it runs. They may
+        include each other by name with C(-r) and C(-c).
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.3.0
+    suboptions:
+      name:
+        description: File name, as other inline files include it; letters, digits and C(. _ @ -).
+        type: str
+        required: true
+      content:
+        description: The file's text.
+        type: str
+        required: true
+  inline_constraints:
+    description: Constraints files given by content, like O(inline_requirements).
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.3.0
+    suboptions:
+      name:
+        description: File name, as other inline files include it.
+        type: str
+        required: true
+      content:
+        description: The file's text.
+        type: str
+        required: true
   index_url:
     description:
-      - Base URL of the package index (C(--index-url)). Credentials in it (C(https://user:secret@host/))
-        are masked in every result and message.
+      - Base URL of the package index (C(--index-url)). Credentials in it (C(https://user:secret@host/),
+        C(https://token@host/)) are masked in every result and message.
+      - Index URLs reach pip and uv through their environment, never their command line, which every
+        local user can read.
     type: str
   extra_index_urls:
     description:
@@ -117,6 +162,8 @@ options:
   pip_args:
     description:
       - Extra arguments for C(pip install), an escape hatch. They are part of the fingerprint.
+      - Arguments that install elsewhere (C(--target), C(--prefix), C(--root), C(--user)) and URLs with
+        credentials (use O(index_url) and O(extra_index_urls)) are refused.
     type: list
     elements: str
     default: []
@@ -138,13 +185,26 @@ options:
     default: false
   owner:
     description:
-      - User that every file of the venv ends up owned by. By default the files belong to the user
-        the module runs as.
+      - User that every file of the venv belongs to. By default the files belong to the user the
+        module runs as.
+      - Every process that runs the venv's code (its python, pip, uv) then runs as that user, never as
+        root, since that user can change the venv. The generations directory, the state and the lock
+        stay root's.
+      - Changing the owner rebuilds the venv rather than changing the owner of its files.
     type: str
   group:
     description:
-      - Group that every file of the venv ends up owned by.
+      - Group that every file of the venv belongs to.
     type: str
+  usable_by:
+    description:
+      - Users that must be able to run the venv's python and console scripts, such as the service
+        account the venv is for. The run fails before anything changes, naming the directory or
+        file whose mode stops them.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.3.0
   update:
     description:
       - V(atomic) builds every change in a new generation and swaps it in with one rename, so a
@@ -152,7 +212,11 @@ options:
         A real directory already at O(path) is moved into the generations once the new
         generation is built.
       - V(in_place) runs pip inside the live venv, which is faster for large venvs, but a failing pip
-        run may leave it half upgraded. A venv that fails while being created is removed.
+        run may leave it half upgraded. A new venv is built beside and renamed into place, so a
+        failed or killed creation leaves none.
+      - A directory at O(path) that the module did not build is never deleted. V(atomic) moves it
+        into the generations directory; V(in_place) updates it in place and leaves it there on
+        O(state=absent).
     type: str
     choices: [atomic, in_place]
     default: atomic
@@ -180,56 +244,6 @@ options:
         type: list
         elements: str
         default: [all]
-  expose:
-    description:
-      - Put the venv's C(bin) directory on E(PATH) for login shells and for services, in the same
-        run, with a C(/etc/profile.d) script and a systemd drop-in or an OpenRC conf.d block per service.
-        The sub-options are those of M(venvkit.python.path_exposure), which documents them in full.
-      - Planned before the venv changes and applied only once it is in place, so a failed build
-        exposes nothing new. With O(state=absent) everything written for O(expose.name) is removed.
-      - Makes a fleet's unchanged run cost one module call per host for the venv and its PATH.
-    type: dict
-    version_added: 0.2.0
-    suboptions:
-      name:
-        description: Names the files, such as C(/etc/profile.d/<name>.sh) and C(<name>-path.conf).
-        type: str
-        required: true
-      profile:
-        description: Write the profile.d script; V(false) removes it.
-        type: bool
-        default: true
-      profile_dir:
-        description: Directory of the login shells' scripts.
-        type: path
-        default: /etc/profile.d
-      position:
-        description: Put C(bin) before or after what is already on E(PATH).
-        type: str
-        choices: [prepend, append]
-        default: prepend
-      services:
-        description: Services that get C(bin) on E(PATH); drop-ins and blocks for others are removed.
-        type: list
-        elements: str
-        default: []
-      service_manager:
-        description: V(auto) picks OpenRC on hosts that have it, else systemd.
-        type: str
-        choices: [auto, systemd, openrc]
-        default: auto
-      systemd_dir:
-        description: Directory of systemd's drop-in directories.
-        type: path
-        default: /etc/systemd/system
-      openrc_conf_dir:
-        description: Directory of OpenRC's per-service configuration.
-        type: path
-        default: /etc/conf.d
-      default_path:
-        description: The E(PATH) around C(bin) for a service whose environment has none.
-        type: str
-        default: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
   installer:
     description:
       - What installs the packages. V(pip) runs the venv's own pip. V(uv) runs C(uv pip), which is
@@ -244,15 +258,17 @@ options:
     type: path
   seed_pip:
     description:
-      - With uv, still install C(pip) into the venv (C(uv venv --seed)), because users and programs
-        such as Semaphore call C(pip) inside it later. The pip wheel then comes from the index options.
-      - Venvs built with pip always have pip.
+      - With uv, still install C(pip) into the venv, because users and programs such as Semaphore call
+        C(pip) inside it later. The pip wheel comes from the index options, else from the
+        interpreter's own bundled wheel, else from C(ensurepip).
+      - Venvs built with pip always have pip; one seeded with a pip older than 22.2 (Debian 11's
+        20.3.4) gets a current one from the index or the interpreter, once, at creation.
     type: bool
     default: true
   lock_timeout:
     description:
       - Seconds to wait for another run on the same O(path) to finish. Concurrent runs are
-        serialised; the later one then usually finds nothing to do.
+        serialised; the later one then usually finds nothing to do. 0 or more.
     type: int
     default: 300
 notes:
@@ -262,6 +278,13 @@ notes:
     links. An input that changes but resolves to the same packages updates the recorded
     fingerprint and reports no change.
   - PEP 668 C(EXTERNALLY-MANAGED) markers are never touched; everything goes into the venv.
+  - Safe to run as root on a host others use (see C(SECURITY.md) in the collection) - every file
+    and directory it makes gets an explicit mode whatever the umask; it refuses to build in, read
+    from or run anything that a user other than root (or O(owner), for what runs as O(owner)) could
+    have written; and it removes only what it provably made.
+  - A program started as a console script of the venv keeps the files of its generation until that
+    generation is pruned (its first line names the generation). One started as C(<path>/bin/python)
+    finds its modules through O(path), so after a swap it imports from the new generation.
   - The role C(venvkit.python.venv) installs the prerequisites, calls this module and puts the venv's
     C(bin) on PATH for login shells and services.
 seealso:
@@ -297,6 +320,14 @@ EXAMPLES = r"""
       dest: /usr/local/bin
       scripts:
         - httpx
+
+- name: Requirements from the controller, by content, so that check mode sees changes made there
+  venvkit.python.pip_venv:
+    path: /opt/semaphore/venv
+    inline_requirements:
+      - name: requirements.txt
+        content: "{{ lookup('ansible.builtin.file', 'requirements.txt') }}"
+    usable_by: [semaphore]
 
 - name: Build the venv and put its bin directory on PATH for shells and the semaphore service
   venvkit.python.pip_venv:
@@ -422,6 +453,23 @@ lock_waited:
   description: Seconds this run waited for another run on the same O(path).
   returned: when state=present, except in check mode
   type: float
+kept:
+  description:
+    - Directories that were found at O(path), moved aside by the module, and that O(state=absent) keeps,
+      since the module never removes what it did not make.
+  returned: when state=absent
+  type: list
+  elements: str
+pip_upgraded:
+  description: The pip of a new venv was older than 22.2 and was upgraded, from where.
+  returned: when it happened
+  type: dict
+  version_added: 0.3.0
+pip_seeded_from:
+  description: Where uv took the new venv's pip from (the index, the interpreter's bundled wheel, ensurepip).
+  returned: when uv created a venv with O(seed_pip)
+  type: str
+  version_added: 0.3.0
 removed_links:
   description: Links removed with the venv.
   returned: when state=absent
@@ -473,55 +521,30 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.venvkit.python.plugins.module_utils._path_exposure import OPTIONS as EXPOSE_OPTIONS
-from ansible_collections.venvkit.python.plugins.module_utils._pip_venv import PipVenv, VenvError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.engine import PipVenv
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import PIP_VENV_OPTIONS
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type='path', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            python=dict(type='str', default='python3'),
-            requirements=dict(type='list', elements='path', default=[]),
-            packages=dict(type='list', elements='str', default=[]),
-            constraints=dict(type='list', elements='path', default=[]),
-            index_url=dict(type='str'),
-            extra_index_urls=dict(type='list', elements='str', default=[]),
-            find_links=dict(type='list', elements='str', default=[]),
-            no_index=dict(type='bool', default=False),
-            require_hashes=dict(type='bool', default=False),
-            pip_args=dict(type='list', elements='str', default=[]),
-            system_site_packages=dict(type='bool', default=False),
-            sync=dict(type='bool', default=False),
-            force=dict(type='bool', default=False),
-            owner=dict(type='str'),
-            group=dict(type='str'),
-            update=dict(type='str', default='atomic', choices=['atomic', 'in_place']),
-            keep_generations=dict(type='int', default=2),
-            link_scripts=dict(type='dict', options=dict(
-                dest=dict(type='path', required=True),
-                scripts=dict(type='list', elements='str', default=['all']),
-            )),
-            lock_timeout=dict(type='int', default=300),
-            expose=dict(type='dict', options=EXPOSE_OPTIONS),
-            installer=dict(type='str', default='auto', choices=['auto', 'pip', 'uv']),
-            uv=dict(type='path'),
-            seed_pip=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=PIP_VENV_OPTIONS, supports_check_mode=True)
     engine = PipVenv(module.params, check_mode=module.check_mode, diff_mode=module._diff)
-    # Passwords in index URLs are masked in the result and its invocation.
+    # Credentials are masked in the result and its invocation, including any
+    # found later in a requirements file.
     module.no_log_values.update(engine.secrets)
     try:
         result = engine.execute()
-    except VenvError as exc:
+    except VenvkitError as exc:
+        module.no_log_values.update(engine.secrets)
         module.fail_json(msg=exc.msg, **exc.details)
     except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg='unexpected error: %s' % exc, exception=traceback.format_exc())
+        module.no_log_values.update(engine.secrets)
+        module.fail_json(msg='unexpected error: %s' % redact(str(exc), engine.secrets),
+                         exception=redact(traceback.format_exc(), engine.secrets))
+    module.no_log_values.update(engine.secrets)
     for warning in engine.warnings:
-        module.warn(warning)
+        module.warn(redact(warning, engine.secrets))
     module.exit_json(**result)
 
 

@@ -5,7 +5,9 @@ import subprocess
 
 import pytest
 
-from conftest import UV, engine, tree_listing
+from helpers import UV, tree_listing
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
+    SEED_DISTRIBUTIONS, installed_packages)
 
 
 def uv_params(run, uv_wheelhouse, **overrides):
@@ -15,7 +17,7 @@ def uv_params(run, uv_wheelhouse, **overrides):
 
 
 def without_seeds(packages):
-    return dict((n, v) for n, v in packages.items() if n not in engine.SEED_DISTRIBUTIONS)
+    return dict((n, v) for n, v in packages.items() if n not in SEED_DISTRIBUTIONS)
 
 
 @pytest.mark.parametrize('inputs', [
@@ -31,8 +33,8 @@ def test_uv_and_pip_install_the_same_set(run, uv_wheelhouse, tmp_path, inputs):
     with_uv = run(path=str(tmp_path / 'with-uv'), **uv_params(run, uv_wheelhouse, **inputs))
     assert with_pip['installer'] == 'pip' and with_uv['installer'] == 'uv'
     assert without_seeds(with_uv['packages']) == without_seeds(with_pip['packages'])
-    assert without_seeds(engine.installed_packages(str(tmp_path / 'with-uv'))) == \
-        without_seeds(engine.installed_packages(str(tmp_path / 'with-pip')))
+    assert without_seeds(installed_packages(str(tmp_path / 'with-uv'))) == \
+        without_seeds(installed_packages(str(tmp_path / 'with-pip')))
 
 
 def test_uv_four_runs_and_exact_check_mode(run, uv_wheelhouse, no_processes):
@@ -112,8 +114,9 @@ def test_uv_works_for_a_user_without_a_usable_home(run, uv_wheelhouse, pip_env):
 
 
 def test_uv_seeds_pip_offline_when_the_index_has_none(run, wheelhouse):
-    # wheelhouse has no pip wheel: the interpreter's bundled pip is used.
+    # wheelhouse has no pip wheel: the interpreter's bundled pip wheel is used, without ensurepip.
     result = run(**uv_params(run, wheelhouse, packages=['vkdemo==1.0']))
     assert result['installer'] == 'uv' and 'pip' in result['packages']
+    assert result['pip_seeded_from'] == "the interpreter's bundled wheel"
     proc = subprocess.run([os.path.join(run.path, 'bin', 'pip'), '--version'], stdout=subprocess.PIPE, check=False)
     assert proc.returncode == 0

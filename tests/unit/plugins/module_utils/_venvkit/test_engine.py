@@ -12,12 +12,10 @@ import threading
 
 import pytest
 
-from conftest import BASE_PYTHON, COLLECTIONS, engine, run_module, tree_listing
+from helpers import BASE_PYTHON, COLLECTIONS, pip_ran, run_module, tree_listing
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import installed_packages
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
 import wheels
-
-
-def pip_ran(started):
-    return [argv for argv in started if argv[1:3] == ['-m', 'pip']]
 
 
 # --------------------------------------------------------------------------
@@ -86,7 +84,7 @@ def test_changing_an_input_installs_the_change(run, no_processes, case, expect):
     assert pip_ran(no_processes)
     name, version = item.split('==')
     assert second['packages'][name] == version
-    assert engine.installed_packages(run.path)[name] == version
+    assert installed_packages(run.path)[name] == version
     # and the next run with these inputs is a no-op again
     del no_processes[:]
     assert not run(**params)['changed']
@@ -125,7 +123,7 @@ def test_package_installed_by_hand_is_noticed(run):
     synced = run(packages=['vkdemo==1.0'], sync=True)
     assert synced['changed']
     assert synced['removed'] == ['vkextra==1.0']
-    assert 'vkextra' not in engine.installed_packages(run.path)
+    assert 'vkextra' not in installed_packages(run.path)
 
 
 # --------------------------------------------------------------------------
@@ -194,7 +192,7 @@ def test_recreates_when_interpreter_was_upgraded_in_place(run):
         text = handle.read()
     with open(cfg, 'w') as handle:
         handle.write(text.replace('version = %s' % first['python']['version'], 'version = 3.0.1'))
-    state_file = os.path.join(first['active'], engine.STATE_FILE)
+    state_file = first['active'] + '.json'
     with open(state_file) as handle:
         state = json.load(handle)
     state['python']['venv_signature'] = 'replaced-by-upgrade'
@@ -249,7 +247,7 @@ def test_failed_pip_leaves_previous_venv_live(run):
         assert run.freeze() == freeze
         assert run.script('vkdemo') == (0, 'vkdemo 1.0\n')
         gens = os.listdir(os.path.dirname(first['active']))
-        assert sorted(gens) == ['g1', 'lock'], 'the failed generation is not left behind'
+        assert sorted(gens) == ['g1', 'g1.json', 'lock'], 'the failed generation is not left behind'
 
 
 def test_in_place_update_and_failed_create_leaves_nothing(run):
@@ -272,7 +270,7 @@ def test_real_directory_at_path_is_migrated(run):
     assert result['changed']
     assert os.path.islink(run.path)
     assert result['migrated'] and os.path.isfile(os.path.join(result['migrated'], 'pyvenv.cfg'))
-    assert 'migrating' in result['reason']
+    assert 'moving the directory' in result['reason'] and 'kept' in result['reason']
     # what was in the directory is still there, in the new generation too
     assert result['packages']['vkextra'] == '1.0'
     assert run.script('vkextra') == (0, 'vkextra 1.0\n')
@@ -284,7 +282,7 @@ def test_generations_are_pruned(run):
     for version in ('1.0', '2.0', '1.0', '2.0'):
         result = run(packages=['vkdemo==%s' % version], keep_generations=1)
     gens = sorted(g for g in os.listdir(os.path.dirname(result['active'])) if g.startswith('g'))
-    assert gens == ['g3', 'g4']
+    assert gens == ['g3', 'g3.json', 'g4', 'g4.json']
     assert os.path.realpath(run.path).endswith('/g4')
 
 
@@ -320,14 +318,14 @@ def test_concurrent_runs_are_serialised(run):
     assert all(rc == 0 for rc, dummy, dummy2 in results), [raw for dummy, dummy2, raw in results]
     changed = [res['changed'] for dummy, res, dummy2 in results]
     assert changed.count(True) == 1, changed
-    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['g1', 'lock']
+    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['g1', 'g1.json', 'lock']
     assert max(res['lock_waited'] for dummy, res, dummy2 in results) > 0
 
 
 def test_lock_timeout_fails_cleanly(run):
     run(packages=['vkdemo==1.0'])
     lock_path = os.path.join(run.root, '.venv.venvkit', 'lock')
-    with engine.Lock(lock_path, 1):
+    with Lock(lock_path, 1):
         error = run.fails(packages=['vkdemo==2.0'], lock_timeout=1)
     assert 'lock' in error.msg and 'lock_timeout' in error.msg
     assert run.script('vkdemo') == (0, 'vkdemo 1.0\n')
@@ -495,8 +493,9 @@ def test_ansible_doc_renders():
     assert 'keep_generations' in out and 'link_scripts' in out and 'EXAMPLES' in out
 
 
-def test_owner_and_group_own_every_file(run):
+def test_owner_and_group_own_every_file(open_run):
     import pwd
+    run = open_run
     nobody = pwd.getpwnam('nobody')
     result = run(packages=['vkdemo==1.0'], owner='nobody', group=str(nobody.pw_gid))
     owners = set()
@@ -505,10 +504,14 @@ def test_owner_and_group_own_every_file(run):
             st = os.lstat(os.path.join(top, name))
             owners.add((st.st_uid, st.st_gid))
     assert owners == {(nobody.pw_uid, nobody.pw_gid)}
-    assert os.lstat(run.path).st_uid == nobody.pw_uid
-    # handing it back to root is a change, done in place
+    # The link, the generations directory and the state stay root's: the owner cannot re-point them.
+    assert os.lstat(run.path).st_uid == 0
+    assert os.stat(os.path.dirname(result['active'])).st_uid == 0
+    assert os.stat(result['active'] + '.json').st_uid == 0
+    # handing it back to root is a change: a rebuild, never a chown of files that may share inodes
     back = run(packages=['vkdemo==1.0'], owner='root', group='0')
-    assert back['changed'] and back['installed'] == back['upgraded'] == []
+    assert back['changed'] and back['recreated'] and 'owner changed' in back['reason']
+    assert back['installed'] == back['upgraded'] == []
     assert os.stat(os.path.join(back['active'], 'bin', 'vkdemo')).st_uid == 0
     assert not run(packages=['vkdemo==1.0'], owner='root', group='0')['changed']
 
@@ -523,5 +526,5 @@ def test_in_place_sync_removes_extras(run):
     run(update='in_place', packages=['vkdemo==1.0', 'vkextra'])
     result = run(update='in_place', packages=['vkdemo==1.0'], sync=True)
     assert result['removed'] == ['vkextra==1.0']
-    assert 'vkextra' not in engine.installed_packages(run.path)
+    assert 'vkextra' not in installed_packages(run.path)
     assert not run(update='in_place', packages=['vkdemo==1.0'], sync=True)['changed']

@@ -9,8 +9,10 @@ import subprocess
 
 import pytest
 
-from conftest import run_module
-from ansible_collections.venvkit.python.plugins.module_utils import _path_exposure as exposure
+from helpers import run_module
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure import plan as exposure
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import DEFAULT_SERVICE_PATH
 
 BIN = '/opt/semaphore/venv/bin'
 
@@ -29,7 +31,7 @@ class Etc:
     def params(self, **overrides):
         params = dict(name='semaphore', bin_dir=BIN, state='present', profile=True, profile_dir=self.profile_dir,
                       position='prepend', services=[], service_manager='systemd', systemd_dir=self.systemd_dir,
-                      openrc_conf_dir=self.conf_dir, default_path=exposure.DEFAULT_SERVICE_PATH)
+                      openrc_conf_dir=self.conf_dir, default_path=DEFAULT_SERVICE_PATH)
         params.update(overrides)
         return params
 
@@ -37,7 +39,7 @@ class Etc:
         return exposure.PathExposure(self.params(**overrides), check_mode=check, diff_mode=diff).apply()
 
     def fails(self, **overrides):
-        with pytest.raises(exposure.ExposureError) as info:
+        with pytest.raises(VenvkitError) as info:
             self(**overrides)
         return info.value.msg
 
@@ -97,7 +99,7 @@ def test_systemd_dropin_and_stale_units(etc):
     assert first['services'] == ['runner.service', 'other.service', 'web.socket']
     assert first['services_changed'] == first['services'] and first['systemd_changed']
     dropin = etc.read('systemd', 'system', 'runner.service.d', 'semaphore-path.conf')
-    assert 'Environment="PATH=%s:%s"' % (BIN, exposure.DEFAULT_SERVICE_PATH) in dropin.splitlines()
+    assert 'Environment="PATH=%s:%s"' % (BIN, DEFAULT_SERVICE_PATH) in dropin.splitlines()
     assert not etc(services=['runner', 'other', 'web.socket'])['changed']
 
     second = etc(services=['runner'])
@@ -116,7 +118,7 @@ def test_openrc_block_keeps_the_file_and_leaves_no_trace(etc):
     text = etc.read('conf.d', 'runner')
     assert text.startswith('command_args="--config /etc/semaphore.json"\n')
     # openrc-run sources it into a service's environment, which may have no PATH.
-    assert sh_path(etc.path('conf.d', 'runner'), None) == BIN + ':' + exposure.DEFAULT_SERVICE_PATH
+    assert sh_path(etc.path('conf.d', 'runner'), None) == BIN + ':' + DEFAULT_SERVICE_PATH
     assert not etc(service_manager='openrc', services=['runner', 'worker'])['changed']
 
     # Over to systemd: the blocks go, and the file only the block was in.

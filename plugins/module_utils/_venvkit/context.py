@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The facts one run shares between its parts.
+
+Private to the venvkit.python collection.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact, redact_all
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import private_dir
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import write_inline
+
+
+class Context:
+    """params (with defaults), the process runner, who the venv's code runs as,
+    whose files may be read inside a venv, the secrets to mask, check mode,
+    and a private directory for this run's temporary files."""
+
+    def __init__(self, params, process, run_as=None, secrets=(), check_mode=False):
+        self.params = params
+        self.process = process
+        self.run_as = run_as
+        self.secrets = list(secrets)
+        self.check_mode = check_mode
+        self.owners = set([0, os.geteuid()] + ([run_as.uid] if run_as else []))
+        self.workdir_parent = None
+        self._workdir = None
+        self._inline = None
+        self.warnings = []
+        # What the installers did that the result reports (pip seeded or upgraded).
+        self.notes = {}
+
+    def fail(self, msg, **details):
+        """Raise VenvkitError with every secret masked."""
+        raise VenvkitError(redact(msg, self.secrets), **redact_all(details, self.secrets))
+
+    def workdir(self):
+        """A directory of this run's own, mode 0700, owned by the user the installers run as."""
+        if self._workdir is None:
+            uid = self.run_as.uid if self.run_as else -1
+            gid = self.run_as.gid if self.run_as else -1
+            self._workdir = private_dir(self.workdir_parent, uid, gid, prefix='tmp-' if self.workdir_parent else 'venvkit-')
+        return self._workdir
+
+    def inline_files(self):
+        """{'requirements': [...], 'constraints': [...]}: the inline files, written into the workdir once."""
+        if self._inline is None:
+            if self.params['inline_requirements'] or self.params['inline_constraints']:
+                uid = self.run_as.uid if self.run_as else -1
+                self._inline = write_inline(self.params, self.workdir(), uid=uid)
+            else:
+                self._inline = {'requirements': [], 'constraints': []}
+        return self._inline
+
+    def cleanup(self):
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+            self._inline = None

@@ -1,0 +1,551 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The engine behind venvkit.python.pip_venv: plan, then apply.
+
+Private to the venvkit.python collection. Modules call
+``PipVenv(params, check_mode, diff_mode).execute()``; the unit tests drive the
+same class. ``plan()`` reads only and decides everything (what to build, the
+package sets, the links and PATH files); ``apply()`` carries it out, all or
+nothing; check mode reports the plan and stops there. Everything happens
+under the venv's lock.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import pwd
+import grp
+import time
+
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import clone_venv
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import (
+    redact, redact_all, secrets_in)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
+    DIR_MODE, Trust, check_trusted, describe_uid, identity, make_dirs, remove_created, remove_tree)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
+    Layout, prune, remove_generation, swap, swap_back)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
+    SEED_DISTRIBUTIONS, changes, console_scripts, format_packages, installed_packages, listing_signature)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import select_installer
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import (
+    BasePython, find_python, health)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import LinkPlan
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import (
+    PIP_VENV_OPTIONS, input_problems, with_defaults)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process, RunAs, call_as
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint, write_state
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run, usable_problems
+
+
+class Owner:
+    """Who the venv's files belong to, and who its code runs as."""
+
+    def __init__(self, params):
+        self.uid = self._id(params['owner'], pwd.getpwnam, 'pw_uid', 'owner', 'user')
+        self.gid = self._id(params['group'], grp.getgrnam, 'gr_gid', 'group', 'group')
+        euid = os.geteuid()
+        if euid != 0 and (self.uid not in (-1, euid) or self.gid not in (-1, os.getegid()) + tuple(os.getgroups())):
+            raise VenvkitError('owner and group: only root can build a venv for another user or group (this run is '
+                               'uid %d)' % euid)
+        self.run_as = None
+        if euid == 0 and self.uid not in (-1, 0):
+            self.run_as = RunAs(self.uid, self.gid if self.gid != -1 else pwd.getpwuid(self.uid).pw_gid)
+
+    @staticmethod
+    def _id(value, lookup, field, option, kind):
+        if value in (None, ''):
+            return -1
+        if str(value).isdigit():
+            return int(value)
+        try:
+            return getattr(lookup(value), field)
+        except KeyError:
+            raise VenvkitError('%s: %s %r does not exist on the target' % (option, kind, value))
+
+    def change_reason(self, venv):
+        """Why the live venv must be rebuilt for this owner, or None.
+
+        Rebuilt, not chowned: a venv's files may share inodes with an
+        installer's cache, and a chown would hand those to the new owner.
+        """
+        st = os.lstat(venv)
+        uid = self.uid if self.uid != -1 else os.geteuid()
+        if st.st_uid != uid or (self.gid != -1 and st.st_gid != self.gid):
+            gid = self.gid if self.gid != -1 else st.st_gid
+            return 'the owner changed from %d:%d to %d:%d' % (st.st_uid, st.st_gid, uid, gid)
+        return None
+
+    def give(self, path):
+        """Hand a directory the module just made to the owner (before anything runs in it)."""
+        if self.run_as is not None:
+            os.lchown(path, self.run_as.uid, self.run_as.gid)
+        elif self.gid != -1:
+            os.lchown(path, -1, self.gid)
+
+    def record(self):
+        return [self.uid, self.gid]
+
+
+class PipVenv:
+    """Create, update or remove one venv. See the module's documentation."""
+
+    def __init__(self, params, check_mode=False, diff_mode=False, environ=None):
+        self.params = p = with_defaults(PIP_VENV_OPTIONS, params)
+        self.check_mode = check_mode
+        self.diff_mode = diff_mode
+        self.process = Process(environ)
+        self.path = p['path']
+        self.layout = Layout(self.path) if self.path else None
+        self.secrets = secrets_in([p['index_url'], p['extra_index_urls'], p['find_links'], p['pip_args'],
+                                   p['packages']] + [f['content'] for f in p['inline_requirements'] + p['inline_constraints']])
+        self.warnings = []
+        self.result = dict(changed=False, path=self.path)
+        self.ctx = None
+        self.owner = None
+        self.live_before = None
+        self.in_place_started = False
+
+    # -- entry point --------------------------------------------------------
+
+    def execute(self):
+        # Every directory and file gets its mode from the code, whatever the caller's umask.
+        os.umask(0o022)
+        problems = input_problems(self.params)
+        if problems:
+            raise VenvkitError(redact('; '.join(problems), self.secrets))
+        try:
+            if self.params['state'] == 'absent':
+                from ansible_collections.venvkit.python.plugins.module_utils._venvkit.removal import Removal
+                return Removal(self).run()
+            return self._present()
+        except VenvkitError as exc:
+            msg = exc.msg
+            if self.live_before and self.params['state'] == 'present':
+                if self.in_place_started:
+                    msg += ' update=in_place: the venv at %s may be partly updated.' % self.path
+                else:
+                    msg += ' The venv that was live before this run (%s) is unchanged and still in use.' % self.live_before
+            raise VenvkitError(redact(msg, self.secrets), **redact_all(exc.details, self.secrets))
+        finally:
+            if self.ctx is not None:
+                self.ctx.cleanup()
+                self.warnings += self.ctx.warnings
+
+    # -- state=present --------------------------------------------------------
+
+    def _guard(self):
+        """Refuse a place for the venv that anyone but root (or this user) controls."""
+        trust = Trust()
+        layout = self.layout
+        check_trusted(layout.parent, trust, 'build the venv at %s' % self.path)
+        for entry in (layout.gens_dir, layout.marker, layout.path):
+            try:
+                st = os.lstat(entry)
+            except OSError:
+                continue
+            allowed = trust if entry != layout.path or self.owner.run_as is None else trust.with_uid(self.owner.uid)
+            why = allowed.problem(st, last=True)
+            if why:
+                raise VenvkitError('%s %s; refusing to build the venv at %s, since whoever controls it could change '
+                                   'what the module builds or runs as root' % (entry, why, self.path))
+
+    def _present(self):
+        p = self.params
+        self.owner = Owner(p)
+        self._guard()
+        run_as = self.owner.run_as
+        input_trust = Trust([run_as.uid] if run_as else [])
+        inputs = read_inputs(p, input_trust)
+        self.secrets = sorted(set(self.secrets + secrets_in(inputs.texts)))
+        for location in p['find_links']:
+            if '://' not in location or location.startswith('file://'):
+                local = location[len('file://'):] if location.startswith('file://') else location
+                check_trusted(local, input_trust, 'install packages from %s' % local)
+        python_path = find_python(p['python'], Trust())
+        if run_as is not None:
+            why = cannot_run(run_as.name, run_as.uid, set([run_as.gid]), python_path)
+            if why:
+                raise VenvkitError('owner: %s, and the venv\'s code runs as its owner; choose an interpreter the owner '
+                                   'can run, for example python: /usr/bin/python3' % why)
+        self.ctx = Context(p, self.process, run_as, self.secrets, self.check_mode)
+        installer = select_installer(self.ctx)
+        exposure = None
+        if p['expose']:
+            exposure = PathExposure(dict(p['expose'], bin_dir=os.path.join(self.path, 'bin'), state='present'),
+                                    check_mode=self.check_mode, diff_mode=self.diff_mode)
+        if self.check_mode:
+            with Lock(self.layout.lock_path, p['lock_timeout'], create=False):
+                plan = self.plan(installer, inputs, python_path, exposure)
+                return self._report_check(plan, installer)
+        created = self._make_dirs()
+        lock = Lock(self.layout.lock_path, p['lock_timeout'])
+        with lock:
+            self.result['lock_waited'] = round(lock.waited, 3)
+            self._clean_leftovers()
+            times = os.stat(self.layout.gens_dir)
+            try:
+                self.ctx.workdir_parent = self.layout.gens_dir
+                plan = self.plan(installer, inputs, python_path, exposure)
+                return self.apply(plan, installer)
+            except BaseException:
+                self.ctx.cleanup()
+                # A failed run leaves the generations directory as it found it, down to its times.
+                os.utime(self.layout.gens_dir, ns=(times.st_atime_ns, times.st_mtime_ns))
+                if created and self.layout.current().kind == 'missing':
+                    # A first build that failed leaves nothing behind: lock, generations, parent.
+                    lock.release(remove=True)
+                    self._remove_made(created)
+                raise
+
+    def _make_dirs(self):
+        """The parent (marked as the module's) and the generations directory; returns what was created."""
+        layout = self.layout
+        created = make_dirs(layout.parent, DIR_MODE)
+        if created and created[-1] == layout.parent:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+            fd = os.open(layout.marker, flags, 0o644)
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(layout.marker_text())
+                os.fchmod(handle.fileno(), 0o644)
+        created += make_dirs(layout.gens_dir, DIR_MODE)
+        # A concurrent run of another user could have made it first.
+        why = Trust().problem(os.lstat(layout.gens_dir), last=True)
+        if why or os.path.islink(layout.gens_dir):
+            raise VenvkitError('%s %s; refusing to use it' % (layout.gens_dir, why or 'is a symbolic link'))
+        return created
+
+    def _remove_made(self, created):
+        layout = self.layout
+        for entry in sorted(os.listdir(layout.gens_dir)) if os.path.isdir(layout.gens_dir) else []:
+            remove_tree(os.path.join(layout.gens_dir, entry))
+        if layout.parent in created:
+            try:
+                os.unlink(layout.marker)
+            except OSError:
+                pass
+        remove_created(created)
+
+    def _clean_leftovers(self):
+        """What killed runs left in the generations directory: it is all this module's."""
+        layout = self.layout
+        live = layout.current().venv
+        for path in layout.incomplete(live):
+            remove_tree(path)
+        for entry in os.listdir(layout.gens_dir):
+            if entry.startswith(('tmp-', 'in-place-new', 'retired-')):
+                remove_tree(os.path.join(layout.gens_dir, entry))
+
+    # -- planning -------------------------------------------------------------
+
+    def plan(self, installer, inputs, python_path, exposure):
+        """Decide what this run does; reads only (check mode may build a venv in a temporary directory)."""
+        p = self.params
+        ctx = self.ctx
+        current = self.layout.current()
+        if current.kind == 'foreign_link':
+            raise VenvkitError('path %s is a symbolic link to %s, which this module did not make; refusing to '
+                               'replace it. Remove the link, or choose another path' % (self.path, current.target))
+        self.live_before = current.venv
+        base = BasePython(python_path, recorded=current.state.get('python'))
+        plan = VenvPlan(current, base, fingerprint(p, base, inputs, installer.name))
+        if plan.live is None:
+            plan.decide('create', 'no venv at %s' % self.path if current.kind != 'dangling' else
+                        'the link at %s points to a generation that is gone' % self.path)
+        else:
+            if current.kind == 'foreign_dir' and os.lstat(plan.live).st_uid not in Trust().uids:
+                raise VenvkitError('path %s is a venv of %s, which this module did not make; refusing to take it '
+                                   'over' % (self.path, describe_uid(os.lstat(plan.live).st_uid)))
+            reason = (health(plan.live, current.state.get('python'), base, p['system_site_packages'], ctx)
+                      or (self.owner.change_reason(plan.live) if current.ours or current.kind == 'foreign_dir' else None)
+                      or ('force is set' if p['force'] else None)
+                      or self._pip_missing(plan.live, installer))
+            plan.decide('recreate' if reason else 'update', reason)
+            plan.before = installed_packages(plan.live)
+            plan.listing = listing_signature(plan.live)
+        atomic = p['update'] == 'atomic'
+        moves_dir = atomic and current.kind in ('foreign_dir', 'in_place')
+        if (plan.action == 'update' and current.state.get('fingerprint') == plan.fingerprint
+                and current.state.get('listing') == plan.listing and not moves_dir):
+            plan.decide('none')
+        if plan.action == 'update' and current.kind == 'foreign_dir':
+            if atomic:
+                plan.decide('migrate', 'moving the directory at %s, which this module did not make, into %s, where '
+                            'it is kept, and replacing it with an atomically swapped symlink'
+                            % (self.path, self.layout.gens_dir))
+            else:
+                plan.decide('update', 'updating in place the venv at %s, which this module did not make; the '
+                            'module never removes it' % self.path)
+        elif plan.action == 'update' and moves_dir:
+            plan.decide('update', 'turning the venv built in place at %s into an atomically swapped symlink'
+                        % self.path)
+        plan.exposure = exposure
+        if exposure is not None:
+            try:
+                exposure.make_plan()
+            except VenvkitError as exc:
+                raise VenvkitError('expose: %s' % exc.msg)
+        if plan.action in ('create', 'recreate'):
+            plan.fresh = True
+        if plan.action != 'none':
+            base.ensure_version(ctx.process)
+        if plan.action in ('update', 'migrate'):
+            self._predict(plan, installer)
+            if not plan.package_changes and plan.action == 'update' and not moves_dir and not plan.fresh:
+                plan.decide('refresh')
+        if plan.action in ('none', 'refresh'):
+            plan.after = plan.before
+            plan.links = LinkPlan(self.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners))
+        return plan
+
+    def _pip_missing(self, venv, installer):
+        """A venv whose pip is gone (an in-place build killed during ensurepip) cannot be updated with pip."""
+        if installer.name != 'pip' or 'pip' in installed_packages(venv):
+            return None
+        return "the venv's pip is missing (an earlier build was interrupted?)"
+
+    def _predict(self, plan, installer):
+        """What an update leaves in the venv, from dry runs of the installer in the live venv."""
+        wanted = installer.resolve(plan.live, fresh=False)
+        after = dict(plan.before)
+        after.update(wanted)
+        if self.params['sync']:
+            keep = installer.resolve(plan.live, fresh=True)
+            if self.params['update'] == 'atomic':
+                # A fresh generation holds exactly what is required, with the seeds of a fresh venv.
+                after = dict((n, v) for n, v in plan.before.items() if n in SEED_DISTRIBUTIONS)
+                after.update(keep)
+                plan.fresh = bool(changes(plan.before, after))
+            else:
+                after = dict((n, v) for n, v in after.items() if n in keep or n in SEED_DISTRIBUTIONS)
+        plan.after = after
+
+    def _predict_fresh(self, plan, installer):
+        """(packages, console scripts) of a fresh venv: one built in this run's private
+        temporary directory, then removed with it."""
+        scratch = os.path.join(self.ctx.workdir(), 'venv')
+        installer.create(plan.base, scratch)
+        after = installed_packages(scratch)
+        after.update(installer.resolve(scratch, fresh=False))
+        return after, console_scripts(scratch, owners=self.ctx.owners)
+
+    def _check_usable(self, venv):
+        problems = usable_problems(self.path, venv, self.params['usable_by'])
+        if problems:
+            raise VenvkitError('usable_by: %s. Choose an interpreter and a path every listed user can reach'
+                               % '; '.join(problems))
+
+    # -- reporting ------------------------------------------------------------
+
+    def _report(self, plan, venv, after, changed, installer, scripts=None):
+        ch = changes(plan.before, after)
+        base_version = plan.base.version or (plan.state.get('python') or {}).get('version')
+        self.result.update(
+            changed=changed, active=venv, packages=after, created=plan.action == 'create',
+            recreated=plan.action == 'recreate', reason=plan.reason, fingerprint=plan.fingerprint,
+            installer=installer.name, installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
+            removed=ch.get('removed', []),
+            python=dict(path=os.path.join(self.path, 'bin', 'python'),
+                        executable=os.path.realpath(os.path.join(venv, 'bin', 'python')) if venv else None,
+                        version=base_version))
+        if scripts is not None:
+            self.result['console_scripts'] = sorted(scripts)
+        if plan.links is not None:
+            self.result.update(links=plan.links.links(), links_changed=plan.links.summary())
+        self.result.update(self.ctx.notes)
+        if self.diff_mode:
+            self.result['diff'] = dict(before=format_packages(plan.before), after=format_packages(after),
+                                       before_header='%s (packages)' % self.path,
+                                       after_header='%s (packages)' % self.path)
+        if plan.exposure is not None:
+            exposed = plan.exposure.result()
+            diffs = exposed.pop('diff', [])
+            self.result['exposure'] = exposed
+            self.result['changed'] = self.result['changed'] or exposed['changed']
+            self.warnings += plan.exposure.warnings
+            if self.diff_mode and diffs:
+                self.result['diff'] = [self.result['diff']] + diffs
+        return self.result
+
+    def _report_check(self, plan, installer):
+        scripts = None
+        if plan.fresh:
+            plan.after, scripts = self._predict_fresh(plan, installer)
+        elif plan.live is not None:
+            # After an update the scripts are those of the live venv, plus or minus the change's.
+            scripts = console_scripts(plan.live, owners=self.ctx.owners)
+        if plan.action in ('none', 'refresh'):
+            self._check_usable(plan.live)
+        if plan.links is None:
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts or {})
+        return self._report(plan, plan.live, plan.after, plan.builds or plan.links.changed, installer, scripts)
+
+    # -- applying -------------------------------------------------------------
+
+    def apply(self, plan, installer):
+        """Carry out the plan; on a failure everything is put back as it was."""
+        if plan.action in ('none', 'refresh'):
+            self._check_usable(plan.live)
+            if plan.action == 'refresh' or plan.state.get('legacy'):
+                self._write_state(plan, plan.live, installer, refresh=True)
+            self._expose_and_link(plan)
+            scripts = console_scripts(plan.live, owners=self.ctx.owners)
+            return self._report(plan, plan.live, plan.before, plan.links.changed, installer, scripts)
+        if self.params['update'] == 'in_place' and plan.current.kind != 'generation':
+            return self._apply_in_place(plan, installer)
+        return self._apply_atomic(plan, installer)
+
+    def _new_dir(self, path):
+        os.mkdir(path, DIR_MODE)
+        os.chmod(path, DIR_MODE)
+        self.owner.give(path)
+
+    def _build(self, plan, installer, target):
+        """Fill target (an empty directory of the owner's) with the planned venv."""
+        if plan.fresh:
+            installer.create(plan.base, target)
+        else:
+            call_as(self.ctx.run_as, clone_venv, plan.live, target)
+        installer.install(target)
+        if self.params['sync'] and not plan.fresh:
+            self._sync(installer, target)
+
+    def _sync(self, installer, venv):
+        keep = installer.resolve(venv, fresh=True)
+        extra = sorted(n for n in installed_packages(venv) if n not in keep and n not in SEED_DISTRIBUTIONS)
+        if extra:
+            installer.uninstall(venv, extra)
+
+    def _apply_atomic(self, plan, installer):
+        layout = self.layout
+        new = layout.next_generation()
+        moved_name = self._moved_name(plan)
+        swapped = None
+        self._new_dir(new)
+        try:
+            self._build(plan, installer, new)
+            self._check_usable(new)
+            after = installed_packages(new)
+            scripts = console_scripts(new, owners=self.ctx.owners)
+            # Planned before the swap, so that a conflict fails with nothing changed.
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
+            self._write_state(plan, new, installer)
+            swapped = swap(layout, new, plan.current, moved_name)
+            self._expose_and_link(plan)
+        except BaseException:
+            if swapped is not None:
+                swap_back(layout, swapped)
+            remove_generation(new)
+            raise
+        if swapped.moved and self._keeps_moved(plan):
+            self.result['migrated'] = swapped.moved
+        elif swapped.moved:
+            remove_tree(swapped.moved)
+            try:
+                os.unlink(layout.state_path(self.path))
+            except OSError:
+                pass
+        self.result['pruned'] = prune(layout, self.params['keep_generations'], new)
+        return self._report(plan, new, after, True, installer, scripts)
+
+    def _moved_name(self, plan):
+        return '%s-%d' % ('migrated' if self._keeps_moved(plan) else 'retired', int(time.time()))
+
+    @staticmethod
+    def _keeps_moved(plan):
+        """A directory at path that the module did not build is moved aside and kept, never deleted."""
+        return plan.current.kind == 'foreign_dir' or bool(plan.state.get('adopted'))
+
+    def _apply_in_place(self, plan, installer):
+        layout = self.layout
+        if not plan.fresh:
+            self.in_place_started = True
+            installer.install(plan.live)
+            if self.params['sync']:
+                self._sync(installer, plan.live)
+            self.in_place_started = False
+            self._check_usable(plan.live)
+            after = installed_packages(plan.live)
+            scripts = console_scripts(plan.live, owners=self.ctx.owners)
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
+            self._write_state(plan, plan.live, installer, adopted=self._keeps_moved(plan))
+            self._expose_and_link(plan)
+            return self._report(plan, plan.live, after, True, installer, scripts)
+        # Built beside, then renamed into place: a kill leaves no half-built venv at path.
+        build = os.path.join(layout.gens_dir, 'in-place-new')
+        self._new_dir(build)
+        moved = None
+        try:
+            self._build(plan, installer, build)
+            self._check_usable(build)
+            after = installed_packages(build)
+            scripts = console_scripts(build, owners=self.ctx.owners)
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
+            if plan.current.kind in ('in_place', 'foreign_dir'):
+                moved = os.path.join(layout.gens_dir, self._moved_name(plan))
+                os.rename(self.path, moved)
+            elif plan.current.kind == 'empty':
+                os.rmdir(self.path)
+            elif plan.current.kind == 'dangling':
+                os.unlink(self.path)
+            os.rename(build, self.path)
+            try:
+                self._write_state(plan, self.path, installer)
+                self._expose_and_link(plan)
+            except BaseException:
+                os.rename(self.path, build)
+                if moved:
+                    os.rename(moved, self.path)
+                    moved = None
+                raise
+        except BaseException:
+            if os.path.lexists(build):
+                remove_tree(build)
+            if moved and not os.path.lexists(self.path):
+                os.rename(moved, self.path)
+            raise
+        if moved and self._keeps_moved(plan):
+            self.result['migrated'] = moved
+        elif moved:
+            remove_tree(moved)
+        return self._report(plan, self.path, after, True, installer, scripts)
+
+    def _write_state(self, plan, venv, installer, refresh=False, adopted=False):
+        p = self.params
+        previous = plan.state if refresh else {}
+        state = dict(
+            fingerprint=plan.fingerprint, listing=listing_signature(venv), python=plan.base.record(venv),
+            link_dirs=[p['link_scripts']['dest']] if p['link_scripts'] else [],
+            exposure=dict((k, p['expose'][k]) for k in ('name', 'profile_dir', 'systemd_dir', 'openrc_conf_dir'))
+            if p['expose'] else previous.get('exposure'),
+            installer=installer.name, owner=self.owner.record(), identity=identity(venv),
+            created=previous.get('created') or int(time.time()), adopted=adopted or bool(previous.get('adopted')))
+        state.update(self.ctx.notes)
+        write_state(self.layout.state_path(venv), state)
+        plan.state = state
+
+    def _expose_and_link(self, plan):
+        """Write the PATH files, then the links; when either fails, neither stays."""
+        if plan.exposure is not None:
+            try:
+                plan.exposure.apply()
+            except (IOError, OSError) as exc:
+                raise VenvkitError('expose: writing the PATH files failed, and what was written is put back: %s'
+                                   % exc)
+        try:
+            plan.links.apply()
+        except BaseException:
+            plan.links.undo()
+            if plan.exposure is not None:
+                plan.exposure.undo()
+            raise

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What a venv holds, read from disk without starting Python.
+
+Private to the venvkit.python collection. A venv may belong to another
+user (the ``owner`` option), so nothing here follows a link out of the venv
+or reads a file that user does not own.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import os
+import re
+
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import read_text
+
+# Distributions a fresh venv brings along; never removed by sync and not
+# linked by link_scripts=all.
+SEED_DISTRIBUTIONS = frozenset(('pip', 'setuptools', 'wheel'))
+
+
+def canonical_name(name):
+    """PEP 503 normalised project name."""
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def _inside(path, top):
+    real, top = os.path.realpath(path), os.path.realpath(top)
+    return real == top or real.startswith(top + os.sep)
+
+
+def site_packages_dirs(venv):
+    found = []
+    for lib in ('lib', 'lib64'):
+        base = os.path.join(venv, lib)
+        try:
+            names = os.listdir(base) if _inside(base, venv) else []
+        except OSError:
+            continue
+        for name in sorted(names):
+            if name.startswith('python'):
+                candidate = os.path.join(base, name, 'site-packages')
+                if (os.path.isdir(candidate) and _inside(candidate, venv)
+                        and os.path.realpath(candidate) not in [os.path.realpath(f) for f in found]):
+                    found.append(candidate)
+    return found
+
+
+def dist_info_dirs(venv):
+    entries = []
+    for site in site_packages_dirs(venv):
+        for name in os.listdir(site):
+            if name.endswith('.dist-info'):
+                entries.append((site, name))
+    return sorted(entries, key=lambda e: e[1])
+
+
+def parse_dist_info_name(name):
+    stem = name[:-len('.dist-info')]
+    project, sep, version = stem.partition('-')
+    if not sep:
+        return canonical_name(stem), ''
+    return canonical_name(project), version
+
+
+def installed_packages(venv):
+    """{canonical name: version} for every distribution in the venv."""
+    return dict(parse_dist_info_name(name) for dummy, name in dist_info_dirs(venv))
+
+
+def listing_signature(venv):
+    """A cheap signature of the installed set: the dist-info directory names."""
+    names = [name for dummy, name in dist_info_dirs(venv)]
+    return hashlib.sha256('\n'.join(names).encode('utf-8')).hexdigest()
+
+
+def console_scripts(venv, owners=None):
+    """{script name: distribution} from the entry points of every distribution."""
+    scripts = {}
+    for site, name in dist_info_dirs(venv):
+        project = parse_dist_info_name(name)[0]
+        text = read_text(os.path.join(site, name, 'entry_points.txt'), owners=owners) or ''
+        section = None
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith('['):
+                section = line.strip('[]').strip()
+            elif section == 'console_scripts' and '=' in line and not line.startswith('#'):
+                script = line.split('=', 1)[0].strip()
+                if re.match(r'^[A-Za-z0-9][A-Za-z0-9._+-]*$', script) and os.path.lexists(
+                        os.path.join(venv, 'bin', script)):
+                    scripts[script] = project
+    return scripts
+
+
+def read_pyvenv_cfg(venv, owners=None):
+    text = read_text(os.path.join(venv, 'pyvenv.cfg'), owners=owners)
+    if text is None:
+        return None
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition('=')
+        if sep:
+            values[key.strip()] = value.strip()
+    return values
+
+
+def format_packages(packages):
+    return ''.join('%s==%s\n' % (name, packages[name]) for name in sorted(packages))
+
+
+def changes(before, after):
+    """{'installed', 'upgraded', 'removed'} between two package sets, or {} when they are equal."""
+    installed = ['%s==%s' % (n, after[n]) for n in sorted(after) if n not in before]
+    upgraded = ['%s==%s' % (n, after[n]) for n in sorted(after) if n in before and before[n] != after[n]]
+    removed = ['%s==%s' % (n, before[n]) for n in sorted(before) if n not in after]
+    if not (installed or upgraded or removed):
+        return {}
+    return dict(installed=installed, upgraded=upgraded, removed=removed)

@@ -1,0 +1,200 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every installer does for the engine, and what they share.
+
+Private to the venvkit.python collection. An installer is a class with a
+``name`` (the value of the installer option) and five operations:
+
+* ``create(base, target)``: a new venv at target, with pip when seed_pip;
+* ``resolve(venv, fresh)``: {name: version} that installing the selection
+  into venv would install or change, without changing it; with fresh, the
+  whole set the selection resolves to, as for an empty venv;
+* ``install(venv)``: install the selection into venv;
+* ``uninstall(venv, names)``;
+* ``env()``: the index options as environment variables, so that no
+  credential is ever on a command line.
+
+Subclasses register themselves with ``register``; ``select_installer`` in
+this package picks one. Every process that runs a venv's code runs as the
+venv's owner (ctx.run_as).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import os
+import re
+
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact, strip_credentials
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import atomic_write
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import INSTALL_HINT
+
+REGISTRY = {}
+
+
+def register(cls):
+    """Make cls selectable by its name; returns cls, so it works as a decorator."""
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def classify_failure(stderr, stdout=''):
+    """A one-line explanation of why pip or uv failed, from its own output."""
+    text = (stderr or '') + '\n' + (stdout or '')
+    # uv wraps its explanations to the terminal's width: match on the text as one line.
+    flat = ' '.join(text.replace('\u2570\u2500\u25b6', ' ').split())
+    if 'No space left on device' in text:
+        return 'the disk is full (No space left on device)'
+    match = (re.search(r'No matching distribution found for (\S+)', flat)
+             or re.search(r'Because (\S+?)(?:\[\S*\])? was not found in the (?:package registry|provided package '
+                          r'locations)', flat))
+    unreachable = re.search(r'(Failed to establish a new connection|Connection refused|NewConnectionError|'
+                            r'Name or service not known|Temporary failure in name resolution|'
+                            r'Max retries exceeded|timed out|Could not fetch URL|ConnectTimeout|'
+                            r'Network is unreachable|No route to host|Errno 111|SSLError|'
+                            r'error sending request|dns error|tcp connect error)', flat)
+    name = match.group(1).rstrip(',.') if match else None
+    if unreachable and name:
+        return ('the package index could not be reached (%s), so %s could not be found' % (unreachable.group(1), name))
+    if unreachable:
+        return 'the package index could not be reached (%s)' % unreachable.group(1)
+    if name:
+        return ('requirement %s was not found on the package index: no such project or no version that satisfies it'
+                % name)
+    if 'THESE PACKAGES DO NOT MATCH THE HASHES' in text or 'Hash mismatch' in text:
+        lines = [line.strip() for line in text.splitlines() if re.match(r'\s+\S+ from ', line)]
+        return 'hash mismatch under require_hashes: %s' % ('; '.join(lines) or 'see stderr')
+    if 'Hashes are required in --require-hashes mode' in text or 'In --require-hashes mode' in text:
+        return 'require_hashes is on but a requirement is not pinned with ==, or has no --hash'
+    if 'ResolutionImpossible' in text or 'conflicting dependencies' in text:
+        return 'the requirements conflict with each other: no set of versions satisfies them all'
+    errors = [line.strip() for line in text.splitlines() if line.strip().startswith(('ERROR:', 'error:'))]
+    if errors:
+        return ' '.join(errors[:3])
+    tail = [line for line in text.strip().splitlines() if line.strip()][-5:]
+    return ' '.join(line.strip() for line in tail) or 'the installer exited with an error'
+
+
+def bundled_pip_wheels(base):
+    """pip wheels the interpreter ships (ensurepip's bundle, Debian's python-wheels), newest first."""
+    prefix = os.path.dirname(os.path.dirname(base.realpath))
+    short = '.'.join((base.version or '').split('.')[:2])
+    patterns = [os.path.join(prefix, 'lib', 'python%s' % short, 'ensurepip', '_bundled', 'pip-*.whl'),
+                '/usr/share/python-wheels/pip-*.whl']
+    found = []
+    for pattern in patterns:
+        found += glob.glob(pattern)
+
+    def version(path):
+        match = re.match(r'pip-([0-9.]+)-', os.path.basename(path))
+        return tuple(int(x) for x in match.group(1).split('.') if x) if match else ()
+    return sorted(found, key=version, reverse=True)
+
+
+class Installer:
+    """The base of every installer; see the module docstring."""
+
+    name = None
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.params = ctx.params
+
+    @classmethod
+    def locate(cls, params, environ):
+        """The installer's program when the target has it, else None (for installer=auto)."""
+        return None
+
+    # -- what subclasses implement -------------------------------------------
+
+    def create(self, base, target):
+        raise NotImplementedError
+
+    def resolve(self, venv, fresh):
+        raise NotImplementedError
+
+    def install(self, venv):
+        raise NotImplementedError
+
+    def uninstall(self, venv, names):
+        raise NotImplementedError
+
+    def env(self):
+        return {}
+
+    # -- shared ---------------------------------------------------------------
+
+    def selection(self, with_packages=True):
+        """Arguments naming what to install, the same words for pip and uv."""
+        p = self.params
+        inline = self.ctx.inline_files()
+        args = []
+        if p['no_index']:
+            args.append('--no-index')
+        if p['require_hashes']:
+            args.append('--require-hashes')
+        for name in list(p['constraints']) + inline['constraints']:
+            args += ['-c', name]
+        for name in list(p['requirements']) + inline['requirements']:
+            args += ['-r', name]
+        args += list(p['pip_args'])
+        if with_packages and p['packages']:
+            args += ['-r', self.packages_file()]
+        return args
+
+    def packages_file(self):
+        """The packages option as a requirements file: a direct URL's credentials stay off the command line."""
+        path = os.path.join(self.ctx.workdir(), 'packages.txt')
+        if not os.path.exists(path):
+            uid = self.ctx.run_as.uid if self.ctx.run_as else -1
+            atomic_write(path, ''.join(spec.strip() + '\n' for spec in self.params['packages']), mode=0o600, uid=uid)
+        return path
+
+    def has_selection(self):
+        p = self.params
+        return bool(p['requirements'] or p['packages'] or p['inline_requirements'])
+
+    def run(self, argv, what):
+        env = self.ctx.process.env(extra=self.env(), run_as=self.ctx.run_as)
+        return self.ctx.process.run(argv, what, env=env, run_as=self.ctx.run_as)
+
+    def check(self, result, what):
+        """Fail with the cause when a run of the installer failed; returns (stdout, stderr)."""
+        rc, out, err = result
+        if rc != 0:
+            why = classify_failure(err, out)
+            unreachable = self.unreachable_indexes() if 'was not found' in why else []
+            if unreachable:
+                why = 'the package index could not be reached: %s' % '; '.join(unreachable)
+            self.ctx.fail('%s failed: %s' % (what, why), stderr=err[-4000:], stdout=out[-2000:], rc=rc)
+        return out, err
+
+    def create_failed(self, base, err, out):
+        hint = ''
+        if 'No space left on device' not in err and ('ensurepip' in err or 'No module named venv' in err):
+            hint = ' ' + INSTALL_HINT
+        self.ctx.fail('creating the venv with %s failed: %s%s' % (base.path, classify_failure(err, out), hint),
+                      stderr=err[-4000:])
+
+    def unreachable_indexes(self):
+        """The configured index URLs that do not answer, with the reason."""
+        p = self.params
+        if p['no_index']:
+            return []
+        # Imported on this failure path only: it is heavy for a no-op run.
+        from ansible.module_utils.urls import open_url
+        failures = []
+        for url in [p['index_url']] + list(p['extra_index_urls']):
+            if not url:
+                continue
+            try:
+                open_url(strip_credentials(url), method='HEAD', timeout=10, validate_certs=True).close()
+            except Exception as exc:  # pylint: disable=broad-except
+                if getattr(exc, 'code', None) is None:  # an HTTP status means the server answered
+                    failures.append('%s (%s)' % (redact(url, self.ctx.secrets), getattr(exc, 'reason', exc)))
+        return failures

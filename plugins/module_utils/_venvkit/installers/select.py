@@ -1,0 +1,37 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one place that chooses the installer.
+
+Private to the venvkit.python collection. Importing an installer's file
+registers it; a third installer is a new file imported here, plus its name
+among the option's choices.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Imported for their registration.
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import pip as _pip  # noqa: F401
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import uv as _uv  # noqa: F401
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.base import REGISTRY
+
+# installer=auto takes the first of these the target has.
+AUTO_ORDER = ('uv', 'pip')
+
+
+def select_installer(ctx):
+    """An installer for the installer option (auto: the first of AUTO_ORDER the target has)."""
+    choice = ctx.params['installer']
+    if choice == 'auto':
+        for name in AUTO_ORDER:
+            cls = REGISTRY[name]
+            if cls.locate(ctx.params, ctx.process.environ):
+                return cls(ctx)
+    cls = REGISTRY.get(choice)
+    if cls is None:
+        ctx.fail('installer: unknown installer %r; one of %s' % (choice, ', '.join(['auto'] + sorted(REGISTRY))))
+    return cls(ctx)

@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""state=absent: remove what the module made for one venv, and nothing else.
+
+Private to the venvkit.python collection. What goes: the link at path when
+it points into the generations, a directory built in place whose identity
+the state recorded, every generation with its state, the lock, the links
+made in the recorded link directories, the PATH files (from the expose
+option, or as recorded when it is not given), and the parent directory
+when its marker proves the module made it and nothing else is in it.
+What stays, with a warning: a link or directory at path the module did not
+make, a venv it adopted in place, and directories it moved aside.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import Trust, check_trusted, remove_tree
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
+    MARKER_RE, Current, remove_generation)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
+    format_packages, installed_packages)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import links_in
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import read_state
+
+
+class Removal:
+    """Plan, then carry out, state=absent for the engine's path."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.params = engine.params
+        self.layout = engine.layout
+        self.result = engine.result
+        self.warnings = engine.warnings
+
+    def _current(self):
+        try:
+            return self.layout.current()
+        except VenvkitError:
+            return Current('other')
+
+    def _recorded(self, current):
+        """The state that says what was made: the live venv's, else the newest generation's."""
+        if current.state:
+            return current.state
+        for dummy, gen in reversed(self.layout.generations()):
+            state = read_state(gen + '.json')
+            if state:
+                return state
+        return read_state(self.layout.state_path(self.layout.path))
+
+    def _exposure(self, state):
+        expose = self.params['expose'] or state.get('exposure')
+        if not expose:
+            return None
+        exposure = PathExposure(dict(expose, state='absent'), check_mode=self.engine.check_mode,
+                                diff_mode=self.engine.diff_mode)
+        exposure.make_plan()
+        return exposure
+
+    def run(self):
+        layout = self.layout
+        check_trusted(layout.parent, Trust(), 'remove the venv at %s' % layout.path)
+        with Lock(layout.lock_path, self.params['lock_timeout'], create=False) as lock:
+            current = self._current()
+            state = self._recorded(current)
+            dests = set(state.get('link_dirs') or [])
+            if self.params['link_scripts']:
+                dests.add(self.params['link_scripts']['dest'])
+            links = [link for dest in sorted(dests) for link in links_in(dest, layout.path)]
+            exposure = self._exposure(state)
+            removes_path = current.kind in ('generation', 'dangling') or (
+                current.kind == 'in_place' and not current.state.get('adopted'))
+            if current.kind in ('foreign_link', 'foreign_dir', 'other') or current.state.get('adopted'):
+                self.warnings.append('%s was not made by this module; left alone' % layout.path)
+            kept = layout.migrated()
+            if kept:
+                self.warnings.append('kept %s: found at %s and moved aside by the module, never removed by it'
+                                     % (', '.join(kept), layout.path))
+            has_gens = os.path.isdir(layout.gens_dir) and not os.path.islink(layout.gens_dir)
+            stays = current.kind in ('foreign_link', 'foreign_dir', 'other') or current.state.get('adopted')
+            parent_goes = not kept and not stays and layout.parent_removable()
+            changed = bool(removes_path or has_gens or links or parent_goes or (exposure and exposure.plan['changes']))
+            self.result.update(changed=changed, removed_links=links, kept=kept)
+            if self.engine.diff_mode:
+                before = format_packages(installed_packages(current.venv)) if current.venv and removes_path else ''
+                self.result['diff'] = dict(before=before, after='', before_header=layout.path,
+                                           after_header=layout.path + ' (absent)')
+            if exposure is not None:
+                exposed = exposure.apply()
+                diffs = exposed.pop('diff', [])
+                self.result['exposure'] = exposed
+                self.warnings += exposure.warnings
+                if self.engine.diff_mode and diffs:
+                    self.result['diff'] = [self.result['diff']] + diffs
+            if self.engine.check_mode or not changed:
+                return self.result
+            for link in links:
+                os.unlink(link)
+            if removes_path:
+                remove_tree(layout.path)
+            if has_gens:
+                self._clear_generations(lock)
+            if parent_goes:
+                for entry in os.listdir(layout.parent):
+                    if MARKER_RE.fullmatch(entry):
+                        os.unlink(os.path.join(layout.parent, entry))
+                os.rmdir(layout.parent)
+                self.result['removed_parent'] = layout.parent
+        return self.result
+
+    def _clear_generations(self, lock):
+        layout = self.layout
+        for dummy, gen in layout.generations():
+            remove_generation(gen)
+        for path in layout.incomplete(None):
+            remove_tree(path)
+        for entry in os.listdir(layout.gens_dir):
+            if entry == 'lock' or layout.is_generation(os.path.join(layout.gens_dir, entry)):
+                continue
+            full = os.path.join(layout.gens_dir, entry)
+            if entry.startswith(('tmp-', 'in-place-new', 'retired-')) or entry.endswith('.json'):
+                remove_tree(full)
+        lock.release(remove=True)
+        try:
+            os.rmdir(layout.gens_dir)
+        except OSError:
+            pass  # holds directories the module moved aside
