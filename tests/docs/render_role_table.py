@@ -1,10 +1,10 @@
-"""Render the role's variable table for README.md from meta/argument_specs.yml.
+"""Render the role's variable table for roles/venv/README.md from meta/argument_specs.yml.
 
     python tests/docs/render_role_table.py           # print the table
-    python tests/docs/render_role_table.py --write   # replace it in README.md
+    python tests/docs/render_role_table.py --write   # replace it in roles/venv/README.md
 
-README.md holds the table between the markers below; test_role_vars_table.py
-checks that it agrees with argument_specs.yml.
+The role's README holds the only copy of the table, between the markers
+below; test_role_vars_table.py checks that it is exactly what this renders.
 """
 
 import re
@@ -15,7 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "roles" / "venv" / "meta" / "argument_specs.yml"
-README = ROOT / "README.md"
+README = ROOT / "roles" / "venv" / "README.md"
 START = "<!-- role-variables:start -->"
 END = "<!-- role-variables:end -->"
 
@@ -61,7 +61,7 @@ def main():
     readme = README.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
     if not pattern.search(readme):
-        sys.exit("README.md has no %s ... %s markers" % (START, END))
+        sys.exit("%s has no %s ... %s markers" % (README, START, END))
     README.write_text(pattern.sub(lambda m: START + "\n" + text + END, readme), encoding="utf-8")
 
 

@@ -244,7 +244,7 @@ def input_problems(params):
             if not name or not os.path.isabs(name) or any(c in name for c in '\n\r\0'):
                 problems.append('%s: files must be absolute paths on the target, got %r' % (option, name))
     problems += _inline_problems(p)
-    for url in [p['index_url']] + list(p['extra_index_urls']) + list(p['find_links']):
+    for url in [p['index_url'] or None] + list(p['extra_index_urls']) + list(p['find_links']):
         if url is not None and (not url.strip() or any(c.isspace() for c in url)):
             problems.append('index options must be URLs or paths without spaces or newlines, got %r'
                             % ('<masked>' if has_credentials(url) else url))
