@@ -2,7 +2,11 @@
 # Builds the local container images the container tests use, from Debian's
 # archive or the Alpine rootfs, since no registry can be reached. An image
 # that already exists is kept, so reruns cost nothing.
-# Usage: sh tests/lib/images.sh [bookworm] [trixie] [alpine]
+# Usage: sh tests/lib/images.sh [bookworm] [trixie] [bullseye]
+#            [bookworm-systemd] [trixie-systemd] [alpine]
+# A Debian suite gives localhost/venvkit-debian:<suite> (bullseye: Debian 11,
+# Python 3.9, no EXTERNALLY-MANAGED marker); <suite>-systemd gives
+# localhost/venvkit-debian-systemd:<suite>, which boots systemd.
 set -eu
 . "$(dirname "$0")/env.sh"
 
@@ -22,6 +26,27 @@ build_debian() {
     rm -rf "$tmp"
 }
 
+# For tests that need a running service manager: daemon-reload, restarts and
+# the environment a service really gets. The image's command is /sbin/init,
+# which puts Podman in systemd mode (`podman run -d IMAGE` boots it).
+build_debian_systemd() {
+    suite=$1
+    image="localhost/venvkit-debian-systemd:$suite"
+    if podman image exists "$image"; then
+        return 0
+    fi
+    echo "images: building $image with mmdebstrap" >&2
+    tmp=$(mktemp -d)
+    # apt's daily timers would fetch package lists in the middle of a test.
+    # shellcheck disable=SC2016 # "$1" is expanded by mmdebstrap's hook shell
+    mmdebstrap --quiet --variant=minbase \
+        --include=systemd,systemd-sysv,python3,python3-venv,ca-certificates \
+        --customize-hook='chroot "$1" systemctl mask --quiet apt-daily.timer apt-daily-upgrade.timer' \
+        "$suite" "$tmp/rootfs.tar"
+    podman import --quiet --change 'CMD ["/sbin/init"]' "$tmp/rootfs.tar" "$image" >/dev/null
+    rm -rf "$tmp"
+}
+
 build_alpine() {
     image="localhost/venvkit-alpine:3.23"
     if podman image exists "$image"; then
@@ -36,6 +61,7 @@ build_alpine() {
 for name in "$@"; do
     case $name in
         alpine) build_alpine ;;
+        *-systemd) build_debian_systemd "${name%-systemd}" ;;
         *) build_debian "$name" ;;
     esac
 done
