@@ -1,9 +1,11 @@
 # shellcheck shell=sh
 # A package index on 127.0.0.1 for containers, which cannot reach PyPI: a
-# directory of wheels downloaded with the host's pip, served over HTTP. pip
-# reads the directory listing through --find-links.
+# directory of wheels, resolved by uv and downloaded with the host's pip,
+# served over HTTP. pip reads the directory listing through --find-links.
 # Source it, then:
 #   index_wheels NAME PYVERSIONS SPEC...   download (cached) into $VENVKIT_BUILD/wheels/NAME
+#       the wheels of each SPEC (a requirement) and of all it needs on each
+#       Python of PYVERSIONS ("3.9 3.13"); NAME/.pins-<version> says which
 #   index_start DIR                        serve DIR; sets VENVKIT_INDEX_URL
 #   index_stop                             stop the server (put it in a trap)
 
@@ -12,7 +14,8 @@ index_wheels() {
     shift 2
     dir="$VENVKIT_BUILD/wheels/$name"
     stamp="$dir/.specs"
-    want="$pyversions $*"
+    # "uv": sets from before uv resolved them may lack dependencies.
+    want="uv $pyversions $*"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         echo "$dir"
         return 0
@@ -20,11 +23,21 @@ index_wheels() {
     mkdir -p "$dir"
     for pyversion in $pyversions; do
         # Wheels for the containers' Python, which may differ from the host's.
-        pip download -qq --disable-pip-version-check -d "$dir" \
+        # pip download evaluates environment markers for the Python it runs
+        # on, so for another Python it misses conditional dependencies
+        # (anyio needs exceptiongroup below 3.11). uv resolves for the
+        # Python and platform it is given; pip fetches exactly those pins.
+        pins="$dir/.pins-$pyversion"
+        printf '%s\n' "$@" |
+            uv pip compile --quiet --no-header --no-annotate --system-certs \
+                --cache-dir "$VENVKIT_BUILD/uv-cache" --only-binary :all: \
+                --python-version "$pyversion" --python-platform x86_64-manylinux_2_28 \
+                -o "$pins" - >&2 || return 1
+        pip download -qq --disable-pip-version-check -d "$dir" --no-deps \
             --only-binary=:all: --python-version "$pyversion" \
             --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
             --platform manylinux2014_x86_64 --platform linux_x86_64 \
-            "$@" >&2 || return 1
+            -r "$pins" >&2 || return 1
     done
     echo "$want" >"$stamp"
     echo "$dir"
