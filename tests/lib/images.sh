@@ -28,7 +28,9 @@ build_debian() {
 
 # For tests that need a running service manager: daemon-reload, restarts and
 # the environment a service really gets. The image's command is /sbin/init,
-# which puts Podman in systemd mode (`podman run -d IMAGE` boots it).
+# which puts Podman in systemd mode (`podman run -d IMAGE` boots it). In
+# Molecule's podman driver: `command: /sbin/init` (its default command would
+# take systemd's place) or `override_command: false`; no privileges needed.
 build_debian_systemd() {
     suite=$1
     image="localhost/venvkit-debian-systemd:$suite"
