@@ -5,13 +5,21 @@
 
 """Copy a venv into a new generation, so that an update never touches the live one.
 
-Private to the venvkit.python collection.
+Private to the venvkit.python collection. The copy is cheap: files that pip
+and uv only ever replace by unlink or rename (modules, compiled extensions,
+bytecode) are hard links to the live generation's, since an install never
+writes through them (pip unlinks a file before it writes a new one, uv
+links or renames, Python writes bytecode by rename). Real copies are made of
+everything an install may rewrite in place: the venv's own files
+(pyvenv.cfg), its scripts in bin/, .pth files, and the metadata of every
+distribution. Where a link cannot be made (another file system), it copies.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import re
 import shutil
@@ -22,34 +30,69 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state impo
 
 # Scripts and the config that hold the venv's own absolute path; larger files are not scripts.
 _REWRITE_LIMIT = 1 << 20
+_NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES, errno.ENOTSUP)
 
 
-def _summary(exc, target):
-    """One line for a failed copy: shutil.Error lists every file, which says nothing more."""
-    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
-        errors = exc.args[0]
-        first = errors[0][2] if errors and len(errors[0]) > 2 else exc
-        more = ' (and %d more)' % (len(errors) - 1) if len(errors) > 1 else ''
-        return 'copying the venv to %s failed: %s%s' % (target, first, more)
-    return 'copying the venv to %s failed: %s' % (target, getattr(exc, 'strerror', None) or exc)
+def must_copy(relative_dir, name):
+    """Whether a file of the venv gets a copy of its own rather than a shared link."""
+    first = relative_dir.split(os.sep, 1)[0]
+    return (relative_dir in ('', '.') or first == 'bin' or name.endswith('.pth')
+            or '.dist-info' in relative_dir or '.egg-info' in relative_dir)
 
 
-def clone_venv(source, target):
-    """Copy the venv at source to target (which exists, empty) and point its absolute paths there."""
+def clone_venv(source, target, link=True):
+    """Fill target (an empty directory) with a copy of the venv at source and point its
+    absolute paths there. Returns (files linked, files copied)."""
+    linked = copied = 0
     try:
-        for entry in os.listdir(source):
-            src, dst = os.path.join(source, entry), os.path.join(target, entry)
-            if os.path.islink(src):
-                os.symlink(os.readlink(src), dst)
-            elif os.path.isdir(src):
-                shutil.copytree(src, dst, symlinks=True)
-            else:
+        for top, dirs, files in os.walk(source):
+            relative = os.path.relpath(top, source)
+            dest_top = os.path.join(target, relative) if relative != '.' else target
+            for name in list(dirs):
+                src = os.path.join(top, name)
+                dst = os.path.join(dest_top, name)
+                if os.path.islink(src):
+                    os.symlink(os.readlink(src), dst)
+                    dirs.remove(name)
+                else:
+                    os.mkdir(dst, stat.S_IMODE(os.lstat(src).st_mode) | stat.S_IRWXU)
+            for name in files:
+                src = os.path.join(top, name)
+                dst = os.path.join(dest_top, name)
+                if os.path.islink(src):
+                    os.symlink(os.readlink(src), dst)
+                    continue
+                if link and not must_copy(relative, name):
+                    try:
+                        os.link(src, dst)
+                        linked += 1
+                        continue
+                    except OSError as exc:
+                        if exc.errno not in _NO_LINK:
+                            raise
                 shutil.copy2(src, dst, follow_symlinks=False)
-    except (OSError, shutil.Error) as exc:
-        raise VenvkitError(_summary(exc, target))
-    old, new = source.encode(), target.encode()
-    rewrite = [os.path.join(target, 'pyvenv.cfg')]
-    bindir = os.path.join(target, 'bin')
+                copied += 1
+        for top, dirs, files in os.walk(source):
+            relative = os.path.relpath(top, source)
+            dest_top = os.path.join(target, relative) if relative != '.' else target
+            if not os.path.islink(top):
+                os.chmod(dest_top, stat.S_IMODE(os.lstat(top).st_mode))
+    except OSError as exc:
+        raise VenvkitError('copying the venv to %s failed: %s%s'
+                           % (target, exc.strerror or exc, ': %s' % exc.filename if exc.filename else ''))
+    relocate(target, source, target)
+    return linked, copied
+
+
+def relocate(venv, old, new):
+    """Point the absolute paths in venv's scripts and pyvenv.cfg from old to new.
+
+    For a copy of a venv, and for a venv built in one place and renamed into
+    another. Files are replaced by rename, never written in place.
+    """
+    old, new = old.encode(), new.encode()
+    rewrite = [os.path.join(venv, 'pyvenv.cfg')]
+    bindir = os.path.join(venv, 'bin')
     rewrite += [os.path.join(bindir, n) for n in os.listdir(bindir)] if os.path.isdir(bindir) else []
     for name in rewrite:
         try:
@@ -70,6 +113,6 @@ def clone_venv(source, target):
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
         os.rename(tmp, name)
     try:
-        os.unlink(os.path.join(target, LEGACY_STATE_FILE))
+        os.unlink(os.path.join(venv, LEGACY_STATE_FILE))
     except OSError:
         pass

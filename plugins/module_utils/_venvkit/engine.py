@@ -22,7 +22,7 @@ import pwd
 import grp
 import time
 
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import clone_venv
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import clone_venv, relocate
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import (
     redact, redact_all, secrets_in)
@@ -148,7 +148,7 @@ class PipVenv:
         """Refuse a place for the venv that anyone but root (or this user) controls."""
         trust = Trust()
         layout = self.layout
-        check_trusted(layout.parent, trust, 'build the venv at %s' % self.path)
+        check_trusted(layout.parent, trust, 'build the venv at %s' % self.path, container=True)
         for entry in (layout.gens_dir, layout.marker, layout.path):
             try:
                 st = os.lstat(entry)
@@ -487,6 +487,7 @@ class PipVenv:
         moved = None
         try:
             self._build(plan, installer, build)
+            call_as(self.ctx.run_as, relocate, build, build, self.path)
             self._check_usable(build)
             after = installed_packages(build)
             scripts = console_scripts(build, owners=self.ctx.owners)

@@ -106,18 +106,20 @@ class Trust:
         return None
 
 
-def check_trusted(path, trust, purpose):
+def check_trusted(path, trust, purpose, container=False):
     """Raise unless every existing component of path, through its links, is trusted.
 
     Returns the real path as far as it exists. purpose completes the message:
-    "refusing to <purpose>".
+    "refusing to <purpose>". With container, path is a directory the caller
+    creates entries in and checks each of them itself, so it may be sticky
+    and writable by all, like /tmp.
     """
     def fail(where, why):
         raise VenvkitError('%s %s; refusing to %s, since whoever controls it could change what the module '
                            'builds or runs as %s' % (where, why, purpose, user_name(os.geteuid())))
 
     current = '/'
-    why = trust.problem(os.lstat('/'), last=path == '/')
+    why = trust.problem(os.lstat('/'), last=path == '/' and not container)
     if why:
         fail('/', why)
     pending = [part for part in path.split('/') if part]
@@ -136,7 +138,7 @@ def check_trusted(path, trust, purpose):
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return os.path.join(candidate, *pending) if pending else candidate
             raise
-        why = trust.problem(st, last=not pending)
+        why = trust.problem(st, last=not pending and not container)
         if why:
             fail(candidate, why)
         if stat.S_ISLNK(st.st_mode):

@@ -51,8 +51,8 @@ class Lock:
             if exc.errno == errno.ENOENT and not self.create:
                 return None
             if exc.errno == errno.ENOENT:
-                raise VenvkitError('the directory of the lock %s was removed, by a run with state=absent while this '
-                                   'one waited; run again' % self.path)
+                raise VenvkitError('the directory of the lock %s was removed while this run waited for it (by '
+                                   'state=absent, or a first build that failed); run again' % self.path)
             if exc.errno == errno.ELOOP:
                 raise VenvkitError('the lock %s is a symbolic link; refusing to use it' % self.path)
             raise

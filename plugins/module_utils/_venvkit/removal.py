@@ -70,7 +70,7 @@ class Removal:
 
     def run(self):
         layout = self.layout
-        check_trusted(layout.parent, Trust(), 'remove the venv at %s' % layout.path)
+        check_trusted(layout.parent, Trust(), 'remove the venv at %s' % layout.path, container=True)
         with Lock(layout.lock_path, self.params['lock_timeout'], create=False) as lock:
             current = self._current()
             state = self._recorded(current)

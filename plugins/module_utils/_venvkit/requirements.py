@@ -78,6 +78,8 @@ class Inputs:
                                    % (kind, name, chain[-1]))
             return name, self.inline[name].encode('utf-8')
         where = ' (included from %s)' % chain[-1] if chain else ''
+        if os.path.exists(path) and not os.path.isfile(path):
+            raise VenvkitError('%s file %s%s is not a regular file; refusing to read it' % (kind, path, where))
         real = check_trusted(path, self.trust, 'read %s from %s' % (kind, path))
         data = read_regular(real, what='%s file' % kind)
         if data is None:

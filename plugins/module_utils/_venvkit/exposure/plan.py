@@ -20,7 +20,6 @@ __metaclass__ = type
 
 import os
 import stat
-import subprocess
 import tempfile
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
@@ -30,6 +29,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import 
     DIR_MODE, FILE_MODE, Trust, atomic_write, check_trusted, make_dirs, read_regular, remove_created)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import (
     PATH_EXPOSURE_OPTIONS, expose_problems, with_defaults)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process
 
 
 def detect_service_manager(root='/'):
@@ -67,9 +67,9 @@ def sh_check(text, path):
     with tempfile.NamedTemporaryFile('w', prefix='venvkit-sh-', suffix='.sh') as handle:
         handle.write(text)
         handle.flush()
-        proc = subprocess.run(['sh', '-n', handle.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        raise VenvkitError('%s would not parse as sh: %s' % (path, proc.stderr.decode('utf-8', 'replace').strip()))
+        rc, dummy, err = Process().run(['sh', '-n', handle.name], 'checking %s' % path)
+    if rc != 0:
+        raise VenvkitError('%s would not parse as sh: %s' % (path, err.strip()))
 
 
 class Change:

@@ -528,3 +528,119 @@ def test_in_place_sync_removes_extras(run):
     assert result['removed'] == ['vkextra==1.0']
     assert 'vkextra' not in installed_packages(run.path)
     assert not run(update='in_place', packages=['vkdemo==1.0'], sync=True)['changed']
+
+
+# --------------------------------------------------------------------------
+# 10. What an operator sees first
+
+
+def test_check_mode_on_a_fresh_venv_gives_real_versions_and_no_warning(run):
+    req = run.write('requirements.txt', 'vkdemo\n')
+    before = tree_listing(run.root)
+    predicted = run(check=True, diff=True, requirements=[req])
+    assert tree_listing(run.root) == before
+    assert 'vkdemo==2.0' in predicted['installed'] and 'vkdep==2.0' in predicted['installed']
+    assert not any('to be resolved' in v for v in predicted['packages'].values())
+    real = run(diff=True, requirements=[req])
+    assert predicted['packages'] == real['packages'] and predicted['diff'] == real['diff']
+
+
+def test_check_mode_with_force_predicts_the_rebuild(run):
+    run(packages=['vkdemo==1.0'])
+    predicted = run(check=True, packages=['vkdemo==1.0'], force=True)
+    real = run(packages=['vkdemo==1.0'], force=True)
+    assert predicted['changed'] and predicted['packages'] == real['packages']
+
+
+def test_a_failed_first_build_leaves_nothing_behind(run):
+    path = os.path.join(run.root, 'new', 'venv')
+    error = run.fails(path=path, packages=['vkdemo==1.0', 'vkbroken'])
+    assert 'failed' in error.msg
+    assert os.listdir(run.root) == []
+
+
+def test_absent_without_expose_removes_the_path_files_the_venv_recorded(run, tmp_path):
+    etc = str(tmp_path / 'etc')
+    expose = dict(name='tools', profile_dir=os.path.join(etc, 'profile.d'), services=['runner'],
+                  service_manager='systemd', systemd_dir=os.path.join(etc, 'systemd'))
+    run(packages=['vkdemo==1.0'], expose=expose)
+    assert os.listdir(os.path.join(etc, 'profile.d')) == ['tools.sh']
+    removed = run(state='absent')
+    assert removed['exposure']['changed']
+    assert os.listdir(os.path.join(etc, 'profile.d')) == [] and os.listdir(os.path.join(etc, 'systemd')) == []
+
+
+def test_usable_by_names_what_stops_the_user(open_run):
+    hidden = os.path.join(open_run.root, 'hidden')
+    os.mkdir(hidden, 0o700)
+    path = os.path.join(hidden, 'venv')
+    error = open_run.fails(path=path, packages=['vkdemo==1.0'], usable_by=['nobody'])
+    assert 'nobody cannot run' in error.msg and 'the directory %s is mode 0700' % hidden in error.msg
+    assert not os.path.lexists(path)
+    ok = open_run(packages=['vkdemo==1.0'], usable_by=['nobody'])
+    assert ok['changed']
+    error = open_run.fails(packages=['vkdemo==1.0'], usable_by=['no-such-user-vk'])
+    assert 'user no-such-user-vk does not exist' in error.msg
+
+
+def test_the_default_python_is_the_systems_not_the_callers(run, pip_env):
+    run.env = dict(pip_env, PATH=os.path.dirname(BASE_PYTHON) + ':/usr/bin:/bin')
+    result = run(python='python3', packages=['vkdemo==1.0'])
+    assert result['python']['executable'].startswith(('/usr/', '/bin/'))
+
+
+# --------------------------------------------------------------------------
+# 11. The cheap atomic update: shared links where nothing writes in place
+
+
+def file_digests(top):
+    import hashlib
+    digests = {}
+    for base, dirs, files in os.walk(top):
+        for name in files:
+            full = os.path.join(base, name)
+            if not os.path.islink(full):
+                with open(full, 'rb') as handle:
+                    digests[os.path.relpath(full, top)] = hashlib.sha256(handle.read()).hexdigest()
+    return digests
+
+
+@pytest.mark.parametrize('installer', ['pip', 'uv'])
+def test_an_update_shares_files_but_a_failure_changes_no_byte_of_the_live_venv(run, uv_wheelhouse, installer):
+    from helpers import UV
+    extra = dict(installer=installer, uv=UV, find_links=[uv_wheelhouse]) if installer == 'uv' else {}
+    first = run(packages=['vkdemo==1.0', 'vkextra'], **extra)
+    digests = file_digests(first['active'])
+    second = run(packages=['vkdemo==2.0', 'vkextra'], **extra)
+    shared = [p for p in file_digests(second['active'])
+              if os.path.exists(os.path.join(first['active'], p))
+              and os.stat(os.path.join(first['active'], p)).st_ino == os.stat(os.path.join(second['active'], p)).st_ino]
+    assert shared, 'nothing was shared: the update copied the whole venv'
+    assert not any(p.startswith('bin/') or p.endswith(('.pth', 'pyvenv.cfg', 'RECORD')) for p in shared)
+    assert file_digests(first['active']) == digests
+    live = file_digests(second['active'])
+    for params in (dict(packages=['vkdemo==1.0', 'vkbroken']), dict(packages=['vkdemo==1.0', 'vkextra'], sync=True,
+                                                                    pip_args=['--no-such-option'])):
+        run.fails(**dict(extra, **params))
+        assert file_digests(second['active']) == live
+
+
+def test_a_write_in_place_through_the_copy_never_reaches_the_live_venv(run):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import clone_venv
+    first = run(packages=['vkdemo==1.0'])
+    target = os.path.join(run.root, 'copy')
+    os.mkdir(target)
+    clone_venv(first['active'], target)
+    before = file_digests(first['active'])
+    for base, dirs, files in os.walk(target):
+        for name in files:
+            full = os.path.join(base, name)
+            relative = os.path.relpath(full, target)
+            if os.path.islink(full):
+                continue
+            if os.stat(full).st_nlink > 1:
+                # Shared: pip and uv replace such files by unlink or rename, as here.
+                os.unlink(full)
+            with open(full, 'ab') as handle:
+                handle.write(b'\n# changed in the copy: %s\n' % relative.encode())
+    assert file_digests(first['active']) == before

@@ -1,0 +1,124 @@
+"""installers/select.py and base.py: one place chooses the installer, and a third
+installer is one class, registered, with no change to the engine."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from helpers import UV, tree_listing
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
+    canonical_name, installed_packages, site_packages_dirs)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import base
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import select_installer
+
+
+class FakeInstaller(base.Installer):
+    """Installs 'name==version' packages by writing their metadata: no pip, no network."""
+
+    name = 'fake'
+    calls = []
+
+    @classmethod
+    def locate(cls, params, environ):
+        return 'fake'
+
+    def wanted(self):
+        return dict((canonical_name(s.split('==')[0]), s.split('==')[1]) for s in self.params['packages'])
+
+    def create(self, base, target):
+        self.calls.append('create')
+        rc, out, err = self.run([base.path, '-m', 'venv', '--without-pip', target], 'creating the venv')
+        assert rc == 0, err
+
+    def resolve(self, venv, fresh):
+        self.calls.append('resolve')
+        have = installed_packages(venv)
+        return dict((n, v) for n, v in self.wanted().items() if fresh or have.get(n) != v)
+
+    def install(self, venv):
+        self.calls.append('install')
+        site = site_packages_dirs(venv)[0]
+        for name, version in self.wanted().items():
+            self.uninstall(venv, [name])
+            dist = os.path.join(site, '%s-%s.dist-info' % (name.replace('-', '_'), version))
+            os.mkdir(dist)
+            with open(os.path.join(dist, 'METADATA'), 'w') as handle:
+                handle.write('Name: %s\nVersion: %s\n' % (name, version))
+
+    def uninstall(self, venv, names):
+        site = site_packages_dirs(venv)[0]
+        for entry in os.listdir(site):
+            if entry.endswith('.dist-info') and canonical_name(entry.split('-')[0]) in names:
+                shutil.rmtree(os.path.join(site, entry))
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    monkeypatch.setitem(base.REGISTRY, 'fake', FakeInstaller)
+    FakeInstaller.calls = []
+    return FakeInstaller
+
+
+def test_a_third_installer_works_without_touching_the_engine(run, fake, no_processes):
+    created = run(installer='fake', packages=['alpha==1.0'], find_links=[])
+    assert created['installer'] == 'fake' and created['installed'] == ['alpha==1.0']
+    del no_processes[:]
+    assert not run(installer='fake', packages=['alpha==1.0'], find_links=[])['changed']
+    assert no_processes == []
+    before = tree_listing(run.root)
+    predicted = run(check=True, diff=True, installer='fake', packages=['alpha==2.0', 'beta==1.0'], find_links=[])
+    assert tree_listing(run.root) == before
+    real = run(diff=True, installer='fake', packages=['alpha==2.0', 'beta==1.0'], find_links=[])
+    for key in ('changed', 'installed', 'upgraded', 'removed', 'packages', 'diff'):
+        assert predicted[key] == real[key], key
+    assert real['upgraded'] == ['alpha==2.0'] and real['installed'] == ['beta==1.0']
+    assert 'install' in fake.calls and 'resolve' in fake.calls
+
+
+def test_auto_prefers_uv_and_falls_back_to_pip(run, pip_env):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import PIP_VENV_OPTIONS, with_defaults
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process
+
+    def chosen(path):
+        params = with_defaults(PIP_VENV_OPTIONS, dict(path='/opt/x', installer='auto'))
+        return select_installer(Context(params, Process(dict(pip_env, PATH=path)))).name
+
+    assert chosen(os.path.dirname(UV) + ':/usr/bin:/bin') == 'uv'
+    assert chosen('/usr/bin:/bin') == 'pip'
+
+
+def test_an_unknown_installer_is_named(run):
+    error = run.fails(installer='conda', packages=['x==1'])
+    assert "unknown installer 'conda'" in error.msg and 'pip' in error.msg and 'uv' in error.msg
+
+
+@pytest.mark.parametrize('text, expect', [
+    ('ERROR: No matching distribution found for nope', 'requirement nope was not found'),
+    ('error: No solution found when resolving dependencies\n  cause: Because nope was not found in the package\n'
+     '  registry and you require nope', 'requirement nope was not found'),
+    ('WARNING: Retrying ... NewConnectionError\nERROR: No matching distribution found for x',
+     'could not be reached (NewConnectionError), so x could not be found'),
+    ('THESE PACKAGES DO NOT MATCH THE HASHES\n    vk from file:///x', 'hash mismatch'),
+    ('OSError: [Errno 28] No space left on device', 'the disk is full'),
+])
+def test_failures_are_explained_in_one_line(text, expect):
+    assert expect in base.classify_failure(text)
+
+
+def test_bundled_pip_wheels_are_found_newest_first(tmp_path):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import BasePython
+    prefix = tmp_path / 'py'
+    bundled = prefix / 'lib' / 'python3.11' / 'ensurepip' / '_bundled'
+    bundled.mkdir(parents=True)
+    (prefix / 'bin').mkdir()
+    for version in ('9.0.1', '23.2.1', '23.10'):
+        (bundled / ('pip-%s-py3-none-any.whl' % version)).write_text('')
+    exe = prefix / 'bin' / 'python3.11'
+    shutil.copy(subprocess.check_output(['readlink', '-f', '/usr/bin/python3']).decode().strip(), str(exe))
+    base_python = BasePython(str(exe))
+    base_python.version = '3.11.2'
+    names = [os.path.basename(p) for p in base.bundled_pip_wheels(base_python) if str(bundled) in p]
+    assert names == ['pip-23.10-py3-none-any.whl', 'pip-23.2.1-py3-none-any.whl', 'pip-9.0.1-py3-none-any.whl']
