@@ -1,0 +1,202 @@
+#!/bin/sh
+# Builds CPython 3.11 for musl, the C library of Alpine Linux, whose package
+# repositories cannot be reached: Debian's source packages of CPython and
+# zlib, compiled with Debian's musl-gcc. Installs it under /usr of a staged
+# root and prints that root's path (and nothing else on stdout). The root is
+# cached under the build directory, named by a hash of the inputs: the source
+# packages, the pip wheel venvs get, and this script.
+# Run as root the first time: it installs its Debian packages when missing.
+# No _ssl and no _ctypes (no OpenSSL or libffi for musl here); containers
+# install from a local index over plain http, which needs neither.
+# Usage: sh tests/lib/musl-python.sh
+set -eu
+. "$(dirname "$0")/env.sh"
+
+# The pip that ensurepip installs, so venvs get a current one rather than the
+# 22.3.1 CPython 3.11.2 was released with.
+pip_version=26.3
+cache="$VENVKIT_BUILD/musl-python"
+sources="$cache/sources"
+log="$cache/build.log"
+
+need_packages() {
+    missing=""
+    for tool in musl-gcc:musl-tools x86_64-linux-gnu-gcc:gcc make:make dpkg-source:dpkg-dev; do
+        command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
+    done
+    [ -n "$missing" ] || return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "musl-python: run as root once, or install:$missing" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    # shellcheck disable=SC2086 # one package a word
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# apt-get and apt-cache with a source list and state of their own, so that
+# the machine's apt configuration and package lists are left alone.
+apt_dir="$cache/apt"
+apt_src() {
+    tool=$1
+    shift
+    "$tool" -o "Dir::Etc::SourceList=$apt_dir/sources.list" \
+        -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d" \
+        -o "Dir::State::Lists=$apt_dir/lists" \
+        -o "Dir::Cache=$apt_dir/cache" "$@"
+}
+
+# deb-src entries with the URIs and suites of the machine's Debian entries.
+write_source_list() {
+    rm -rf "$apt_dir"
+    mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] || continue
+        sed -n 's/^[[:space:]]*deb[[:space:]]\(.*debian.*\)/deb-src \1/p' "$f"
+    done >"$apt_dir/sources.list"
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        awk '
+            function flush(i) {
+                if (deb && debian && !off) {
+                    for (i = 1; i <= n; i++) print lines[i]
+                    print ""
+                }
+                n = 0; deb = 0; debian = 0; off = 0
+            }
+            /^[[:space:]]*$/ { flush(); next }
+            /^Types:/ {
+                if ($0 ~ /[[:space:]]deb([[:space:]]|$)/) deb = 1
+                lines[++n] = "Types: deb-src"
+                next
+            }
+            /^URIs:/ && /debian/ { debian = 1 }
+            /^Enabled:[[:space:]]*[Nn]o/ { off = 1 }
+            { lines[++n] = $0 }
+            END { flush() }
+        ' "$f" >"$apt_dir/sources.list.d/${f##*/}"
+    done
+}
+
+# fetch_source PACKAGE: the newest version whose files can be downloaded.
+# The security archive lists versions whose source files it does not serve
+# (404); the previous version then comes from the main archive.
+fetch_source() {
+    versions=$(apt_src apt-cache showsrc "$1" | sed -n 's/^Version: //p' | sort -urV)
+    [ -n "$versions" ] || { echo "musl-python: no source package $1 in $apt_dir" >&2; exit 1; }
+    for version in $versions; do
+        rm -rf "$sources/part"
+        mkdir -p "$sources/part"
+        if (cd "$sources/part" && apt_src apt-get source -qq --download-only "$1=$version") >/dev/null 2>&1; then
+            mv "$sources/part"/* "$sources/"
+            rm -rf "$sources/part"
+            echo "musl-python: source $1 $version" >&2
+            return 0
+        fi
+        echo "musl-python: source $1 $version cannot be downloaded, trying an older one" >&2
+    done
+    echo "musl-python: no version of source package $1 could be downloaded" >&2
+    exit 1
+}
+
+fetch_sources() {
+    [ ! -f "$sources/.complete" ] || return 0
+    rm -rf "$sources"
+    mkdir -p "$sources"
+    write_source_list
+    apt_src apt-get update -qq >&2 || echo "musl-python: apt-get update reported errors" >&2
+    fetch_source python3.11
+    fetch_source zlib
+    pip download -qq --disable-pip-version-check --no-deps --only-binary=:all: \
+        -d "$sources" "pip==$pip_version" >&2
+    touch "$sources/.complete"
+    # The package lists (20 MB) are only needed to fetch again.
+    rm -rf "$apt_dir"
+}
+
+# build WORK ROOT: CPython into ROOT/usr, building in WORK.
+build() {
+    work=$1 root=$2
+    # musl-gcc with one answer changed: CPython's configure and setup.py ask
+    # the compiler for its multiarch triplet, get Debian's x86_64-linux-gnu
+    # from gcc, then stop (configure) or search glibc's headers (setup.py).
+    mkdir -p "$work/bin"
+    cat >"$work/bin/cc" <<'EOF'
+#!/bin/sh
+case "$*" in
+    -print-multiarch | --print-multiarch) echo x86_64-linux-musl; exit 0 ;;
+esac
+exec musl-gcc "$@"
+EOF
+    chmod 0755 "$work/bin/cc"
+    cc="$work/bin/cc"
+    # Upstream sources as released: Debian's patches move CPython to Debian's
+    # layout (dist-packages, install schemes), which Alpine does not have.
+    (cd "$work" &&
+        dpkg-source --skip-patches -x "$sources"/python3.11_*.dsc python &&
+        dpkg-source --skip-patches -x "$sources"/zlib_*.dsc zlib)
+
+    # zlib, static, so the image needs no libz of its own.
+    (cd "$work/zlib" &&
+        CC="$cc" CFLAGS="-O2 -fPIC" ./configure --static --prefix="$work/zlib-root" &&
+        make -j"$(nproc)" libz.a && make install)
+
+    cd "$work/python"
+    rm Lib/ensurepip/_bundled/pip-*.whl
+    cp "$sources/pip-$pip_version-py3-none-any.whl" Lib/ensurepip/_bundled/
+    sed -i "s/^_PIP_VERSION = .*/_PIP_VERSION = \"$pip_version\"/" Lib/ensurepip/__init__.py
+    grep -q "^_PIP_VERSION = \"$pip_version\"" Lib/ensurepip/__init__.py
+    # PKG_CONFIG_LIBDIR keeps pkg-config from offering the host's glibc
+    # libraries. pip is installed system-wide too, as Alpine's py3-pip does,
+    # so that PEP 668's marker has something to refuse.
+    ./configure --prefix=/usr --with-ensurepip=install --disable-test-modules \
+        CC="$cc" CPPFLAGS="-I$work/zlib-root/include" LDFLAGS="-L$work/zlib-root/lib" \
+        PKG_CONFIG_LIBDIR="$work/zlib-root/lib/pkgconfig"
+    make -j"$(nproc)"
+    make install DESTDIR="$root"
+    cd "$work"
+
+    # No compiler in the image: drop the static libpython (2 x 46 MB) and
+    # debug symbols.
+    rm -f "$root"/usr/lib/libpython3.11.a "$root"/usr/lib/python3.11/config-3.11-*/libpython3.11.a
+    strip --strip-unneeded "$root/usr/bin/python3.11" "$root"/usr/lib/python3.11/lib-dynload/*.so
+    chmod -R u+rwX,go+rX,go-w "$root"
+    # Debian's musl package provides the loader here, so the result runs on
+    # the host: a first check before any image is built.
+    "$root/usr/bin/python3.11" -c 'import json, zlib, hashlib, subprocess, select, fcntl, pwd, grp, zipfile, base64, locale, venv, ensurepip'
+}
+
+need_packages
+fetch_sources
+key=$(cat "$0" "$sources"/*.dsc "$sources/pip-$pip_version-py3-none-any.whl" | sha256sum | cut -c1-16)
+root="$cache/$key"
+if [ -x "$root/usr/bin/python3.11" ]; then
+    echo "$root"
+    exit 0
+fi
+
+echo "musl-python: building CPython for musl into $root (about 4 min on 2 cores; log: $log)" >&2
+work=$(mktemp -d "$cache/work.XXXXXX")
+building=1
+on_exit() {
+    status=$?
+    if [ "$status" -ne 0 ] && [ -n "$building" ]; then
+        tail -n 30 "$log" >&2
+        echo "musl-python: the build failed; the whole log is $log" >&2
+    fi
+    rm -rf "$work"
+}
+trap on_exit EXIT
+trap 'exit 1' INT TERM
+# Not in an `if`: there, set -e would not stop the build at its first error.
+(build "$work" "$work/root") >"$log" 2>&1
+building=""
+rm -rf "$root"
+mv "$work/root" "$root"
+# Builds of earlier inputs are of no further use.
+for old in "$cache"/????????????????; do
+    if [ "$old" != "$root" ] && [ -x "$old/usr/bin/python3.11" ]; then
+        rm -rf "$old"
+    fi
+done
+echo "$root"
