@@ -5,7 +5,10 @@
 # Source it, then:
 #   index_wheels NAME PYVERSIONS SPEC...   download (cached) into $VENVKIT_BUILD/wheels/NAME
 #       the wheels of each SPEC (a requirement) and of all it needs on each
-#       Python of PYVERSIONS ("3.9 3.13"); NAME/.pins-<version> says which
+#       Python of PYVERSIONS ("3.9 3.13"); NAME/.pins-<version> says which.
+#       manylinux (glibc) wheels, or those of the platform tags in
+#       VENVKIT_INDEX_PLATFORMS, e.g. "musllinux_1_2_x86_64 musllinux_1_1_x86_64"
+#       for the musl python3 of the Alpine image (tests/lib/alpine-image.sh)
 #   index_start DIR                        serve DIR; sets VENVKIT_INDEX_URL
 #   index_stop                             stop the server (put it in a trap)
 
@@ -16,6 +19,19 @@ index_wheels() {
     stamp="$dir/.specs"
     # "uv": sets from before uv resolved them may lack dependencies.
     want="uv $pyversions $*"
+    platforms="manylinux_2_28_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64 linux_x86_64"
+    uv_platform=x86_64-manylinux_2_28
+    if [ -n "${VENVKIT_INDEX_PLATFORMS:-}" ]; then
+        platforms=$VENVKIT_INDEX_PLATFORMS
+        want="$want [$platforms]"
+        case $platforms in
+            *musllinux*) uv_platform=x86_64-unknown-linux-musl ;;
+        esac
+    fi
+    platform_opts=""
+    for platform in $platforms; do
+        platform_opts="$platform_opts --platform $platform"
+    done
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         echo "$dir"
         return 0
@@ -31,12 +47,11 @@ index_wheels() {
         printf '%s\n' "$@" |
             uv pip compile --quiet --no-header --no-annotate --system-certs \
                 --cache-dir "$VENVKIT_BUILD/uv-cache" --only-binary :all: \
-                --python-version "$pyversion" --python-platform x86_64-manylinux_2_28 \
+                --python-version "$pyversion" --python-platform "$uv_platform" \
                 -o "$pins" - >&2 || return 1
+        # shellcheck disable=SC2086 # $platform_opts is one option a word
         pip download -qq --disable-pip-version-check -d "$dir" --no-deps \
-            --only-binary=:all: --python-version "$pyversion" \
-            --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
-            --platform manylinux2014_x86_64 --platform linux_x86_64 \
+            --only-binary=:all: --python-version "$pyversion" $platform_opts \
             -r "$pins" >&2 || return 1
     done
     echo "$want" >"$stamp"
