@@ -8,15 +8,20 @@
 # Prints the image name. The image is labelled with a hash of its inputs and
 # rebuilt only when they change.
 #
-# OpenRC: the image's command boots the default runlevel, then waits:
-#   podman run -d --init --name NAME localhost/venvkit-alpine-python:3.23
-# --init is required: podman-init, as PID 1, reaps the supervise-daemon a
-# stop leaves behind; without it that process stays a zombie and
-# `rc-service X restart` hangs. Services added to the default runlevel
-# (rc-update add X default) start at `podman restart NAME`.
-# (Busybox /sbin/init as PID 1, with --systemd=false --stop-signal=USR2,
-# works too, but respawns the inittab's gettys for ttys a container lacks,
-# takes 5 s to stop and restarts services slower.)
+# OpenRC: the image's command is busybox init, which boots OpenRC from
+# Alpine's /etc/inittab (sysinit, boot, default) as on a real machine:
+#   podman run -d --systemd=false --stop-signal=USR2 --tmpfs /run --name NAME localhost/venvkit-alpine-python:3.23
+# --systemd=false: Podman takes any /sbin/init for systemd and would stop it
+# with SIGRTMIN+3, which busybox ignores (10 s, then SIGKILL). USR2 is
+# busybox's poweroff, which runs `openrc shutdown` (also the image's
+# STOPSIGNAL). --tmpfs /run: OpenRC cannot mount it itself in a container,
+# and each boot must start from an empty /run, as on a machine. Services in
+# the default runlevel (rc-update add X default) start at `podman restart
+# NAME`. Init reaps the supervise-daemon a stop leaves behind, so
+# `rc-service X restart` works time after time, and Ansible's facts say
+# service_mgr=openrc. (`sh -c 'openrc default; exec sleep infinity'` with
+# --init works too, but Ansible then takes podman-init for the service
+# manager.)
 # Usage: sh tests/lib/alpine-image.sh
 set -eu
 . "$(dirname "$0")/env.sh"
@@ -24,7 +29,6 @@ set -eu
 image=localhost/venvkit-alpine-python:3.23
 lib="$VENVKIT_ROOT/tests/lib"
 marker="$VENVKIT_ROOT/tests/files/alpine/EXTERNALLY-MANAGED"
-boot='mkdir -p /run/openrc && touch /run/openrc/softlevel && openrc default; exec sleep infinity'
 
 python_root=$(sh "$lib/musl-python.sh")
 rootfs=$(sh "$lib/alpine-rootfs.sh")
@@ -44,17 +48,29 @@ root="$work/root"
 cp -a "$rootfs" "$root"
 cp -a "$python_root/." "$root/"
 install -m 0644 "$marker" "$root/usr/lib/python3.11/EXTERNALLY-MANAGED"
-# What only the virtual machine the rootfs was made for uses: its guest agent
-# (crashes without the VM), a service that overwrites resolv.conf, which
-# Podman provides, and the kernel with its modules.
-rm -f "$root/etc/runlevels/boot/quicksand-guest-agent" "$root/etc/runlevels/sysinit/setup-dns"
+# The rootfs comes from a virtual machine's disk. What only that machine
+# needs goes: its guest agent (it crashes without the VM), a service that
+# overwrites resolv.conf, the kernel and its modules. Podman owns the network,
+# so the networking service, which would configure eth0 (the host's, under
+# --network host), is not started either.
+rm -f "$root/etc/runlevels/boot/quicksand-guest-agent" \
+    "$root/etc/runlevels/sysinit/setup-dns" "$root/etc/runlevels/boot/networking"
 rm -rf "${root:?}/lost+found" "${root:?}"/boot/* "${root:?}"/lib/modules/*
+# The VM's rc.conf says rc_sys="lxc", and an empty /.dockerenv is left from
+# how its disk was made. OpenRC would detect Podman by /run/.containerenv,
+# which the tmpfs on /run hides: say "podman", so that OpenRC skips the
+# services that do not belong in a container (devfs, hwclock, hostname...).
+rm -f "$root/.dockerenv"
+sed -i 's/^rc_sys=.*/rc_sys="podman"/' "$root/etc/rc.conf"
+# A container has no ttys: init would respawn their gettys, failing, forever.
+sed -i '/^tty[0-9]*::respawn:/d' "$root/etc/inittab"
 
 # Imported under a temporary tag and checked before it takes the real one,
 # so that a failed check leaves no image that a rerun would take as good.
 candidate="$image-candidate"
 tar -C "$root" -c . | podman import --quiet \
-    --change "CMD [\"/bin/sh\", \"-c\", \"$boot\"]" \
+    --change 'CMD ["/sbin/init"]' \
+    --change "STOPSIGNAL SIGUSR2" \
     --change "LABEL venvkit.inputs=$key" \
     --change "LABEL venvkit.musl-python=$python_key" \
     - "$candidate" >/dev/null
