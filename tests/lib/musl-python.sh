@@ -175,7 +175,7 @@ if [ -x "$root/usr/bin/python3.11" ]; then
     exit 0
 fi
 
-echo "musl-python: building CPython for musl into $root (about 4 min on 2 cores; log: $log)" >&2
+echo "musl-python: building CPython for musl into $root (about 3 min on 2 cores; log: $log)" >&2
 work=$(mktemp -d "$cache/work.XXXXXX")
 building=1
 on_exit() {
