@@ -17,11 +17,13 @@
 # STOPSIGNAL). --tmpfs /run: OpenRC cannot mount it itself in a container,
 # and each boot must start from an empty /run, as on a machine. Services in
 # the default runlevel (rc-update add X default) start at `podman restart
-# NAME`. Init reaps the supervise-daemon a stop leaves behind, so
-# `rc-service X restart` works time after time, and Ansible's facts say
-# service_mgr=openrc. (`sh -c 'openrc default; exec sleep infinity'` with
-# --init works too, but Ansible then takes podman-init for the service
-# manager.)
+# NAME`; after adding an init script, run `rc-update --update`, or a script
+# added in the second OpenRC cached its dependencies stays unknown to it.
+# Init reaps the supervise-daemon a stop leaves behind, so `rc-service X
+# restart` works time after time (0.2 to 1 s each), and Ansible's facts say
+# service_mgr=openrc.
+# (`sh -c 'openrc default; exec sleep infinity'` with --init works too, but
+# Ansible then takes podman-init for the service manager.)
 # Usage: sh tests/lib/alpine-image.sh
 set -eu
 . "$(dirname "$0")/env.sh"
