@@ -5,7 +5,8 @@
 # root and prints that root's path (and nothing else on stdout). The root is
 # cached under the build directory, named by a hash of the inputs: the source
 # packages, the pip wheel venvs get, and this script.
-# Run as root the first time: it installs its Debian packages when missing.
+# Run as root when it builds: it installs the Debian packages it builds with
+# when they are missing.
 # No _ssl and no _ctypes (no OpenSSL or libffi for musl here); containers
 # install from a local index over plain http, which needs neither.
 # Usage: sh tests/lib/musl-python.sh
@@ -166,7 +167,6 @@ EOF
     "$root/usr/bin/python3.11" -c 'import json, zlib, hashlib, subprocess, select, fcntl, pwd, grp, zipfile, base64, locale, venv, ensurepip'
 }
 
-need_packages
 fetch_sources
 key=$(cat "$0" "$sources"/*.dsc "$sources/pip-$pip_version-py3-none-any.whl" | sha256sum | cut -c1-16)
 root="$cache/$key"
@@ -175,6 +175,7 @@ if [ -x "$root/usr/bin/python3.11" ]; then
     exit 0
 fi
 
+need_packages
 echo "musl-python: building CPython for musl into $root (about 3 min on 2 cores; log: $log)" >&2
 work=$(mktemp -d "$cache/work.XXXXXX")
 building=1
