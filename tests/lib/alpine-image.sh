@@ -111,10 +111,11 @@ if ! image_checks | podman run --rm -i --network none "$candidate" /bin/sh -s >&
     exit 1
 fi
 
-old=$(podman image inspect --format '{{ .Id }}' "$image" 2>/dev/null || true)
 podman tag "$candidate" "$image"
 podman untag "$candidate" "$candidate"
-if [ -n "$old" ] && [ "$old" != "$(podman image inspect --format '{{ .Id }}' "$image")" ]; then
-    podman rmi "$old" >/dev/null 2>&1 || true
-fi
+# Earlier builds, untagged now, unless a container still uses one.
+podman images --quiet --filter dangling=true --filter label=venvkit.musl-python |
+    while read -r old; do
+        podman rmi "$old" >/dev/null 2>&1 || true
+    done
 echo "$image"
