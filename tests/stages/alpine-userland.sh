@@ -98,7 +98,8 @@ check "markupsafe's compiled extension imports" markupsafe._speedups \
 check "httpx's command runs" HTTPX "$(in_container "$venv/bin/httpx" --help | awk 'NF { print $1; exit }')"
 
 # --- OpenRC: the service's children see conf.d's PATH ------------------------
-podman cp tests/files/openrc/semaphore-runner "$name:/etc/init.d/semaphore-runner"
+{ echo '#!/sbin/openrc-run'; cat tests/files/openrc/semaphore-runner.initd; } >"$work/semaphore-runner"
+podman cp "$work/semaphore-runner" "$name:/etc/init.d/semaphore-runner"
 podman cp tests/files/openrc/semaphore-runner-loop "$name:/usr/local/bin/semaphore-runner-loop"
 in_container chmod 0755 /etc/init.d/semaphore-runner /usr/local/bin/semaphore-runner-loop
 # OpenRC rebuilds its dependency cache when /etc/init.d is newer than it, to
