@@ -102,6 +102,14 @@ services_changed:
   returned: always
   type: list
   elements: str
+services_removed:
+  description:
+    - Services no longer listed (all of them with O(state=absent)) whose PATH file or block this run
+      removed; those to restart where they run (C(systemctl try-restart), C(rc-service --ifstarted)).
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.3.0
 files:
   description: Every file written or removed, with V(created), V(updated) or V(removed).
   returned: always

@@ -511,6 +511,11 @@ exposure:
       description: Listed services whose PATH this run wrote or changed.
       type: list
       elements: str
+    services_removed:
+      description: Services that lost the venv's PATH in this run.
+      type: list
+      elements: str
+      version_added: 0.3.0
     files:
       description: Every file written or removed, with its action.
       type: list

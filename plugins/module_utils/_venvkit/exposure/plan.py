@@ -242,6 +242,7 @@ class PathExposure:
             systemd_running=manager_running('systemd'),
             services=plan['units'] if manager == 'systemd' else plan['services'],
             services_changed=[u for u in changed_units if u in plan['units'] or u in plan['services']],
+            services_removed=[u for u in changed_units if u not in plan['units'] and u not in plan['services']],
             files=[dict(path=c.path, action=c.action) for c in changes],
         )
         if self.diff_mode:
