@@ -171,6 +171,9 @@ class Installer:
             unreachable = self.unreachable_indexes() if 'was not found' in why else []
             if unreachable:
                 why = 'the package index could not be reached: %s' % '; '.join(unreachable)
+            elif 'was not found' in why and glob.glob('/lib/ld-musl-*.so.1'):
+                why += ('. This host runs musl libc (Alpine): only musllinux or pure-Python wheels fit it, so a '
+                        'package that the index has for manylinux (glibc) only is not found here')
             self.ctx.fail('%s failed: %s' % (what, why), stderr=err[-4000:], stdout=out[-2000:], rc=rc)
         return out, err
 
