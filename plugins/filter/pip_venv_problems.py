@@ -16,7 +16,7 @@ description:
     package specifiers, arguments, credentials on a command line, the O(venvkit.python.pip_venv#module:expose)
     options) to a dictionary of its options, and returns one message per problem.
   - The same code as the module's, so that a play can refuse bad input before any task changes a
-    host. The role M(venvkit.python.venv#role) checks its input with it.
+    host. The role P(venvkit.python.venv#role) checks its input with it.
 author:
   - venvkit maintainers (@venvkit)
 options:

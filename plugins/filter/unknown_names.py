@@ -14,7 +14,7 @@ version_added: 0.3.0
 description:
   - For every name in the input that is not in O(known), a message naming it and, when one is
     close enough, the known name it was probably meant to be.
-  - The role M(venvkit.python.venv#role) uses it to refuse a misspelled variable such as
+  - The role P(venvkit.python.venv#role) uses it to refuse a misspelled variable such as
     C(venv_pakages) instead of silently ignoring it.
 author:
   - venvkit maintainers (@venvkit)

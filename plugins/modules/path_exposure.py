@@ -120,6 +120,7 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import process
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import PATH_EXPOSURE_OPTIONS
@@ -131,6 +132,7 @@ def main():
         required_if=[('state', 'present', ['bin_dir'])],
         supports_check_mode=True,
     )
+    process.use(module.run_command)
     engine = PathExposure(module.params, check_mode=module.check_mode, diff_mode=module._diff)
     try:
         result = engine.apply()

@@ -41,7 +41,7 @@ def no_processes(monkeypatch):
     real_run = subprocess.run
 
     def spy(argv, *args, **kwargs):
-        started.append(list(argv))
+        started.append(helpers.program(argv))
         return real_run(argv, *args, **kwargs)  # pylint: disable=subprocess-run-check
 
     monkeypatch.setattr(subprocess, 'run', spy)

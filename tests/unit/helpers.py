@@ -28,10 +28,31 @@ if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
 # pylint: disable=wrong-import-position
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit import engine  # noqa: E402
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import engine, process  # noqa: E402
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError  # noqa: E402
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (  # noqa: E402
     installed_packages)
+
+def run_command(args, environ_update=None, cwd=None, **dummy):
+    """What AnsibleModule.run_command does for the engine, for tests that drive it directly."""
+    env = dict(os.environ)
+    env.update(environ_update or {})
+    proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          cwd=cwd, check=False)
+    return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+
+
+process.use(run_command)
+LAUNCHER_ARGS = 8
+
+
+def program(argv):
+    """The program a launcher command line starts (see process.py)."""
+    argv = list(argv)
+    if len(argv) > LAUNCHER_ARGS and argv[1:4] == ['-I', '-S', '-c']:
+        return argv[LAUNCHER_ARGS:]
+    return argv
+
 
 # The interpreter the test venvs are built with: the one under the test venv.
 BASE_PYTHON = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
@@ -135,7 +156,7 @@ def pip_wheel_copy(dest):
 
 
 def pip_ran(started):
-    return [argv for argv in started if argv[1:3] == ['-m', 'pip']]
+    return [argv for argv in started if program(argv)[1:3] == ['-m', 'pip']]
 
 
 def packages(venv):

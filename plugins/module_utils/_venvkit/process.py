@@ -16,7 +16,7 @@ __metaclass__ = type
 import os
 import pwd
 import stat
-import subprocess
+import sys
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 
@@ -24,6 +24,33 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors imp
 _DROPPED = ('PYTHONHOME', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONUSERBASE', 'PYTHONINSPECT', 'PYTHONNOUSERSITE',
             'PYTHONEXECUTABLE', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'PIP_REQUIRE_VIRTUALENV', 'PIP_USER', 'PIP_TARGET',
             'PIP_PREFIX', 'PIP_ROOT', 'UV_PYTHON', 'UV_SYSTEM_PYTHON', 'UV_BREAK_SYSTEM_PACKAGES')
+
+# Every program starts through this, run by the module's own interpreter: it
+# sets exactly the environment it is given the names of (the values come
+# through the environment, never the command line), drops root for the
+# venv's owner when asked, and then becomes the program.
+_LAUNCHER = (
+    'import os, sys\n'
+    'uid, gid, names = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(",")\n'
+    'env = dict((k, os.environ[k]) for k in names if k in os.environ)\n'
+    'if uid >= 0:\n'
+    '    os.setgroups([]); os.setgid(gid); os.setuid(uid)\n'
+    'try:\n'
+    '    os.execvpe(sys.argv[4], sys.argv[4:], env)\n'
+    'except OSError as exc:\n'
+    '    sys.stderr.write("cannot run %s: %s\\n" % (sys.argv[4], exc.strerror))\n'
+    '    sys.exit(127)\n')
+
+_RUN_COMMAND = []
+
+
+def use(run_command):
+    """Start programs with run_command, which takes the arguments of AnsibleModule.run_command.
+
+    The modules give theirs; the unit tests give a stand-in.
+    """
+    del _RUN_COMMAND[:]
+    _RUN_COMMAND.append(run_command)
 
 
 class RunAs:
@@ -39,7 +66,7 @@ class RunAs:
             self.name, self.home = str(uid), '/'
 
     def switch(self):
-        """Runs in the child before exec: drop root for good."""
+        """Drop root for good (in a child that works as this user)."""
         os.setgroups([])
         os.setgid(self.gid)
         os.setuid(self.uid)
@@ -72,19 +99,21 @@ class Process:
 
     def run(self, argv, what, env=None, run_as=None, cwd='/'):
         """(exit code, stdout, stderr) of argv; env is the full environment (see env())."""
-        kwargs = {}
-        if run_as is not None and run_as.uid != os.geteuid():
-            kwargs['preexec_fn'] = run_as.switch
+        if not _RUN_COMMAND:
+            raise VenvkitError('%s: no way to start programs was given (process.use)' % what)
+        env = env if env is not None else self.env(run_as=run_as)
+        switch = run_as is not None and run_as.uid != os.geteuid()
+        launcher = [sys.executable, '-I', '-S', '-c', _LAUNCHER, str(run_as.uid if switch else -1),
+                    str(run_as.gid if switch else -1), ','.join(sorted(env))]
         try:
-            proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                  env=env if env is not None else self.env(run_as=run_as), cwd=cwd, check=False,
-                                  **kwargs)
+            rc, out, err = _RUN_COMMAND[0](launcher + list(argv), environ_update=env, cwd=cwd,
+                                           expand_user_and_vars=False, errors='surrogate_then_replace',
+                                           handle_exceptions=False)
         except OSError as exc:
             raise VenvkitError('%s: cannot run %s: %s' % (what, argv[0], exc.strerror or exc))
-        except subprocess.SubprocessError as exc:
-            raise VenvkitError('%s: %s could not start as %s: %s'
-                               % (what, argv[0], run_as.name if run_as else 'this user', exc))
-        return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+        if rc == 127 and err.startswith('cannot run '):
+            raise VenvkitError('%s: %s' % (what, err.strip()))
+        return rc, out, err
 
 
 def call_as(run_as, func, *args):

@@ -39,7 +39,7 @@ def test_an_in_place_build_killed_during_ensurepip_leaves_no_venv_at_path(run):
     assert not os.path.lexists(run.path)
     result = run(update='in_place', packages=['vkdemo==1.0'])
     assert result['created'] and run.script('vkdemo') == (0, 'vkdemo 1.0\n')
-    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['in-place.json', 'lock']
+    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['in-place.cdx.json', 'in-place.json', 'lock']
 
 
 def test_an_in_place_venv_without_pip_is_rebuilt(run):
@@ -89,7 +89,7 @@ def test_a_full_disk_during_the_copy_gives_one_short_line(run, monkeypatch):
     assert 'No space left on device' in error.msg and 'copying the venv' in error.msg
     assert len(error.msg) < 600
     assert os.listdir(os.path.realpath(run.path)) == live
-    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['g1', 'g1.json', 'lock']
+    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['g1', 'g1.cdx.json', 'g1.json', 'lock']
 
 
 def test_a_full_disk_is_not_blamed_on_python3_venv():
@@ -117,7 +117,7 @@ def test_what_a_killed_run_left_in_the_generations_is_cleaned(run):
         os.mkdir(os.path.join(gens, leftover))
     run(packages=['vkdemo==2.0'])
     # g7 had no state: incomplete, removed before the next number was chosen.
-    assert sorted(os.listdir(gens)) == ['g1', 'g1.json', 'g2', 'g2.json', 'lock']
+    assert sorted(os.listdir(gens)) == ['g1', 'g1.cdx.json', 'g1.json', 'g2', 'g2.cdx.json', 'g2.json', 'lock']
 
 
 @pytest.mark.parametrize('case', ['atomic', 'in_place'])
