@@ -56,11 +56,32 @@ options:
     description:
       - V(present) builds or updates the venv; V(absent) removes it, its generations, the links
         and the O(expose) files this module made for it.
+      - V(rollback) points O(path) at an earlier generation in one rename, building nothing - the
+        newest generation older than the live one, or the one O(generation) names. It fails, changing
+        nothing, when there is no such generation or its interpreter no longer runs. The next run
+        with V(present) rebuilds forward if the declared inputs differ from those the generation was
+        built from; to make a rollback stick, declare what it holds (pin those versions).
       - A parent directory of O(path) that V(present) had to create is marked as the module's, and
         V(absent) removes it again once nothing else is in it.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, rollback]
     default: present
+  generation:
+    description:
+      - With O(state=rollback), the generation to go back to, by its id (V(g2) or V(2)), as
+        M(venvkit.python.venv_info) lists them. By default the newest one older than the live one.
+    type: str
+    version_added: 0.3.0
+  upgrade:
+    description:
+      - Re-resolve the requirements against the index and install newer releases of what is not
+        pinned (C(pip install --upgrade --upgrade-strategy eager), C(uv pip install --upgrade)), in a
+        new generation. Check mode says exactly which packages would move, from what version to what.
+      - Without it an unpinned requirement is not upgraded when a newer release appears, and a run
+        whose inputs did not change starts no process.
+    type: bool
+    default: false
+    version_added: 0.3.0
   python:
     description:
       - The interpreter to build the venv with, an absolute path or a name looked up in the system's
@@ -273,7 +294,11 @@ options:
     default: 300
 notes:
   - The fingerprint does not cover the content of the package index. An unpinned requirement is
-    not upgraded when a newer release appears; pin versions, change an input, or set O(force).
+    not upgraded when a newer release appears; set O(upgrade) to take newer releases on purpose.
+  - Every generation keeps a software bill of materials (CycloneDX 1.5 JSON, with the wheels'
+    SHA-256 where pip reported them) beside its state; M(venvkit.python.venv_info) returns it.
+  - C(bin/activate) and its siblings in every generation name O(path), not the generation, so a
+    shell activated before a swap follows it.
   - V(changed) reports a change of the system - the package set, the venv, its owner or the
     links. An input that changes but resolves to the same packages updates the recorded
     fingerprint and reports no change.
@@ -337,6 +362,18 @@ EXAMPLES = r"""
     expose:
       name: semaphore
       services: [semaphore]
+
+- name: Take newer releases of what is not pinned
+  venvkit.python.pip_venv:
+    path: /opt/semaphore/venv
+    requirements:
+      - /opt/semaphore/requirements.txt
+    upgrade: true
+
+- name: Go back to the previous generation
+  venvkit.python.pip_venv:
+    path: /opt/semaphore/venv
+    state: rollback
 
 - name: Remove the venv, its generations and its links
   venvkit.python.pip_venv:
@@ -470,6 +507,16 @@ pip_seeded_from:
   returned: when uv created a venv with O(seed_pip)
   type: str
   version_added: 0.3.0
+rolled_back_from:
+  description: The generation that was live before a rollback.
+  returned: when state=rollback changed the live generation
+  type: str
+  version_added: 0.3.0
+generation:
+  description: The id of the generation a rollback made live.
+  returned: when state=rollback
+  type: str
+  version_added: 0.3.0
 removed_links:
   description: Links removed with the venv.
   returned: when state=absent
@@ -528,12 +575,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.engine import PipVenv
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import process
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import PIP_VENV_OPTIONS
 
 
 def main():
     module = AnsibleModule(argument_spec=PIP_VENV_OPTIONS, supports_check_mode=True)
+    process.use(module.run_command)
     engine = PipVenv(module.params, check_mode=module.check_mode, diff_mode=module._diff)
     # Credentials are masked in the result and its invocation, including any
     # found later in a requirements file.

@@ -116,3 +116,29 @@ def relocate(venv, old, new):
         os.unlink(os.path.join(venv, LEGACY_STATE_FILE))
     except OSError:
         pass
+
+
+def stabilize_activation(venv, path):
+    """Make bin/activate and its siblings name path, the stable link, rather than the
+    generation: a shell activated before a swap then follows the swap."""
+    if venv == path:
+        return
+    bindir = os.path.join(venv, 'bin')
+    old, new = venv.encode(), path.encode()
+    for name in sorted(os.listdir(bindir)) if os.path.isdir(bindir) else []:
+        if not name.lower().startswith('activate'):
+            continue
+        full = os.path.join(bindir, name)
+        st = os.lstat(full)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _REWRITE_LIMIT:
+            continue
+        with open(full, 'rb') as handle:
+            data = handle.read()
+        if old not in data:
+            continue
+        data = re.sub(re.escape(old) + br'(?=[/\s"\']|$)', new, data)
+        tmp = full + '.venvkit-new'
+        with open(tmp, 'wb') as handle:
+            handle.write(data)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.rename(tmp, full)

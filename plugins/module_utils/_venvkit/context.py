@@ -39,6 +39,8 @@ class Context:
         self.warnings = []
         # What the installers did that the result reports (pip seeded or upgraded).
         self.notes = {}
+        # (name, version): sha256 of the wheels installed in this run, as the installer reported them.
+        self.hashes = {}
 
     def fail(self, msg, **details):
         """Raise VenvkitError with every secret masked."""

@@ -22,7 +22,9 @@ import pwd
 import grp
 import time
 
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import clone_venv, relocate
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import (
+    clone_venv, relocate, stabilize_activation)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import sbom
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import (
     redact, redact_all, secrets_in)
@@ -43,7 +45,9 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options im
     PIP_VENV_OPTIONS, input_problems, with_defaults)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process, RunAs, call_as
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.removal import Removal
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.rollback import Rollback
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint, write_state
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run, usable_problems
 
@@ -100,8 +104,10 @@ class Owner:
 class PipVenv:
     """Create, update or remove one venv. See the module's documentation."""
 
-    def __init__(self, params, check_mode=False, diff_mode=False, environ=None):
+    def __init__(self, params, check_mode=False, diff_mode=False, environ=None, predict_fresh=True):
         self.params = p = with_defaults(PIP_VENV_OPTIONS, params)
+        # Whether check mode builds a throwaway venv to predict a fresh one (venv_info does not).
+        self.predict_fresh = predict_fresh
         self.check_mode = check_mode
         self.diff_mode = diff_mode
         self.process = Process(environ)
@@ -126,12 +132,14 @@ class PipVenv:
             raise VenvkitError(redact('; '.join(problems), self.secrets))
         try:
             if self.params['state'] == 'absent':
-                from ansible_collections.venvkit.python.plugins.module_utils._venvkit.removal import Removal
                 return Removal(self).run()
+            if self.params['state'] == 'rollback':
+                return Rollback(self).run()
             return self._present()
         except VenvkitError as exc:
-            msg = exc.msg
+            msg = exc.msg.rstrip()
             if self.live_before and self.params['state'] == 'present':
+                msg += '' if msg.endswith('.') else '.'
                 if self.in_place_started:
                     msg += ' update=in_place: the venv at %s may be partly updated.' % self.path
                 else:
@@ -276,7 +284,7 @@ class PipVenv:
         atomic = p['update'] == 'atomic'
         moves_dir = atomic and current.kind in ('foreign_dir', 'in_place')
         if (plan.action == 'update' and current.state.get('fingerprint') == plan.fingerprint
-                and current.state.get('listing') == plan.listing and not moves_dir):
+                and current.state.get('listing') == plan.listing and not moves_dir and not p['upgrade']):
             plan.decide('none')
         if plan.action == 'update' and current.kind == 'foreign_dir':
             if atomic:
@@ -303,6 +311,9 @@ class PipVenv:
             self._predict(plan, installer)
             if not plan.package_changes and plan.action == 'update' and not moves_dir and not plan.fresh:
                 plan.decide('refresh')
+            elif p['upgrade'] and plan.action == 'update' and plan.reason is None:
+                plan.reason = 'upgrade: newer releases of %s' % ', '.join(
+                    sorted(set(plan.package_changes.get('upgraded', []) + plan.package_changes.get('installed', []))))
         if plan.action in ('none', 'refresh'):
             plan.after = plan.before
             plan.links = LinkPlan(self.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners))
@@ -379,8 +390,10 @@ class PipVenv:
 
     def _report_check(self, plan, installer):
         scripts = None
-        if plan.fresh:
+        if plan.fresh and self.predict_fresh:
             plan.after, scripts = self._predict_fresh(plan, installer)
+        elif plan.fresh:
+            plan.after = {}
         elif plan.live is not None:
             # After an update the scripts are those of the live venv, plus or minus the change's.
             scripts = console_scripts(plan.live, owners=self.ctx.owners)
@@ -419,6 +432,8 @@ class PipVenv:
         installer.install(target)
         if self.params['sync'] and not plan.fresh:
             self._sync(installer, target)
+        if self.params['update'] == 'atomic':
+            call_as(self.ctx.run_as, stabilize_activation, target, self.path)
 
     def _sync(self, installer, venv):
         keep = installer.resolve(venv, fresh=True)
@@ -532,8 +547,14 @@ class PipVenv:
             installer=installer.name, owner=self.owner.record(), identity=identity(venv),
             created=previous.get('created') or int(time.time()), adopted=adopted or bool(previous.get('adopted')))
         state.update(self.ctx.notes)
-        write_state(self.layout.state_path(venv), state)
+        state_path = self.layout.state_path(venv)
+        write_state(state_path, state)
         plan.state = state
+        if not refresh or sbom.read(state_path) is None:
+            previous_sbom = sbom.read(self.layout.state_path(plan.live)) if plan.live else None
+            hashes = sbom.hashes_of(previous_sbom)
+            hashes.update(self.ctx.hashes)
+            sbom.write(state_path, sbom.build(self.path, installed_packages(venv), hashes, installer.name))
 
     def _expose_and_link(self, plan):
         """Write the PATH files, then the links; when either fails, neither stays."""

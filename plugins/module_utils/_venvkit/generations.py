@@ -255,9 +255,10 @@ def prune(layout, keep, active):
 
 def remove_generation(path):
     """A generation and its state, state first: without it the directory is incomplete, still ours."""
-    try:
-        os.unlink(path + '.json')
-    except OSError:
-        pass
+    for suffix in ('.json', '.cdx.json'):
+        try:
+            os.unlink(path + suffix)
+        except OSError:
+            pass
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)

@@ -62,7 +62,9 @@ INLINE_FILE_OPTIONS = dict(
 
 PIP_VENV_OPTIONS = dict(
     path=dict(type='path', required=True),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
+    state=dict(type='str', default='present', choices=['present', 'absent', 'rollback']),
+    generation=dict(type='str'),
+    upgrade=dict(type='bool', default=False),
     python=dict(type='str', default='python3'),
     requirements=dict(type='list', elements='path', default=[]),
     packages=dict(type='list', elements='str', default=[]),
@@ -232,6 +234,10 @@ def input_problems(params):
         problem = path_problem(p['link_scripts'].get('dest'), 'link_scripts.dest')
         if problem:
             problems.append(problem)
+    if p['generation'] not in (None, '') and not re.fullmatch(r'g?[0-9]+', str(p['generation'])):
+        problems.append("generation must be a generation's id, such as g3 or 3 (got %r)" % p['generation'])
+    if p['generation'] not in (None, '') and p['state'] != 'rollback':
+        problems.append('generation is only used with state=rollback')
     for option in ('keep_generations', 'lock_timeout'):
         if p[option] is not None and p[option] < 0:
             problems.append('%s must be 0 or more (got %d)' % (option, p[option]))

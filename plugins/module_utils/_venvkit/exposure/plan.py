@@ -72,6 +72,28 @@ def sh_check(text, path):
         raise VenvkitError('%s would not parse as sh: %s' % (path, err.strip()))
 
 
+def existing_files(params):
+    """The PATH files of this name that exist now: what exposes a venv (read only)."""
+    p = with_defaults(PATH_EXPOSURE_OPTIONS, params)
+    found = []
+    profile = ProfileScript.path_for(p)
+    if os.path.isfile(profile):
+        found.append(profile)
+    for entry in _entries(p['systemd_dir']):
+        dropin = os.path.join(p['systemd_dir'], entry, SystemdDropin.file_name(p))
+        if entry.endswith('.d') and os.path.isfile(dropin):
+            found.append(dropin)
+    for entry in _entries(p['openrc_conf_dir']):
+        path = os.path.join(p['openrc_conf_dir'], entry)
+        if os.path.isfile(path) and not os.path.islink(path):
+            try:
+                if OpenRCBlock(p, None, entry).holds_block(_read(path)[0]):
+                    found.append(path)
+            except VenvkitError:
+                continue
+    return found
+
+
 class Change:
     """One file to write or remove."""
 

@@ -143,9 +143,15 @@ class Installer:
         for name in list(p['requirements']) + inline['requirements']:
             args += ['-r', name]
         args += list(p['pip_args'])
+        if p['upgrade']:
+            args += self.upgrade_args()
         if with_packages and p['packages']:
             args += ['-r', self.packages_file()]
         return args
+
+    def upgrade_args(self):
+        """What makes the installer take newer releases of what is already installed."""
+        return ['--upgrade']
 
     def packages_file(self):
         """The packages option as a requirements file: a direct URL's credentials stay off the command line."""
@@ -171,11 +177,20 @@ class Installer:
             unreachable = self.unreachable_indexes() if 'was not found' in why else []
             if unreachable:
                 why = 'the package index could not be reached: %s' % '; '.join(unreachable)
-            elif 'was not found' in why and glob.glob('/lib/ld-musl-*.so.1'):
-                why += ('. This host runs musl libc (Alpine): only musllinux or pure-Python wheels fit it, so a '
-                        'package that the index has for manylinux (glibc) only is not found here')
+            elif 'was not found' in why and self.runs_on_musl():
+                why += ('. The venv\'s Python runs on musl libc (Alpine): only musllinux or pure-Python wheels fit '
+                        'it, so a package that the index has for manylinux (glibc) only is not found here')
             self.ctx.fail('%s failed: %s' % (what, why), stderr=err[-4000:], stdout=out[-2000:], rc=rc)
         return out, err
+
+    def runs_on_musl(self):
+        """Whether the venv the installer last worked on has a Python built for musl (on the failure path only)."""
+        if not getattr(self, 'venv', None):
+            return False
+        rc, out, dummy = self.run([os.path.join(self.venv, 'bin', 'python'), '-I', '-S', '-c',
+                                   'import sys; print(getattr(sys.implementation, "_multiarch", ""))'],
+                                  'checking the venv\'s libc')
+        return rc == 0 and 'musl' in out
 
     def create_failed(self, base, err, out):
         hint = ''

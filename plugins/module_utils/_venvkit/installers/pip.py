@@ -53,7 +53,12 @@ class PipInstaller(Installer):
             env['PIP_NO_CACHE_DIR'] = '1'
         return env
 
+    def upgrade_args(self):
+        # eager: the dependencies move too, as a fresh resolution would have them.
+        return ['--upgrade', '--upgrade-strategy', 'eager']
+
     def pip(self, venv, args, what):
+        self.venv = venv
         return self.check(self.run([os.path.join(venv, 'bin', 'python'), '-m', 'pip'] + args, what), what)
 
     def create(self, base, target):
@@ -107,8 +112,19 @@ class PipInstaller(Installer):
         return wanted
 
     def install(self, venv):
-        if self.has_selection():
-            self.pip(venv, ['install', '--quiet'] + self.selection(), 'installing the requirements with pip')
+        if not self.has_selection():
+            return
+        report = os.path.join(self.ctx.workdir(), 'installed.json')
+        self.pip(venv, ['install', '--quiet', '--report', report] + self.selection(),
+                 'installing the requirements with pip')
+        # The wheels' hashes, for the bill of materials.
+        data = json.loads((read_regular(report, owners=self.ctx.owners, what='pip report') or b'{}').decode('utf-8'))
+        os.unlink(report)
+        for item in data.get('install', []):
+            meta = item.get('metadata', {})
+            digest = ((item.get('download_info') or {}).get('archive_info') or {}).get('hash', '')
+            if digest.startswith('sha256='):
+                self.ctx.hashes[(canonical_name(meta.get('name', '')), meta.get('version', ''))] = digest[7:]
 
     def uninstall(self, venv, names):
         self.pip(venv, ['uninstall', '--yes', '--quiet'] + list(names), 'removing packages not required (sync)')

@@ -68,6 +68,7 @@ class UvInstaller(Installer):
         return bool(probe) and os.path.isdir(probe) and os.access(probe, os.W_OK)
 
     def uv_pip(self, venv, command, args, what):
+        self.venv = venv
         argv = [self.uv, 'pip', command, '--python', os.path.join(venv, 'bin', 'python')] + args
         return self.check(self.run(argv, what), what)
 
@@ -107,7 +108,18 @@ class UvInstaller(Installer):
             return {}
         if fresh:
             return self._compile(venv)
-        out, err = self.uv_pip(venv, 'install', ['--dry-run'] + self.selection(), 'resolving the requirements with uv')
+        # uv locks an environment with a .lock file in it, even for a dry run: one
+        # it made only for that goes again, so that the venv is as it was found.
+        lock = os.path.join(venv, '.lock')
+        had_lock = os.path.lexists(lock)
+        times = os.stat(venv)
+        try:
+            out, err = self.uv_pip(venv, 'install', ['--dry-run'] + self.selection(),
+                                   'resolving the requirements with uv')
+        finally:
+            if not had_lock and os.path.lexists(lock):
+                os.unlink(lock)
+                os.utime(venv, ns=(times.st_atime_ns, times.st_mtime_ns))
         wanted = {}
         for line in (err + '\n' + out).splitlines():
             match = re.match(r'^ \+ ([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)', line)

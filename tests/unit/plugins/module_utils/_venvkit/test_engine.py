@@ -247,7 +247,7 @@ def test_failed_pip_leaves_previous_venv_live(run):
         assert run.freeze() == freeze
         assert run.script('vkdemo') == (0, 'vkdemo 1.0\n')
         gens = os.listdir(os.path.dirname(first['active']))
-        assert sorted(gens) == ['g1', 'g1.json', 'lock'], 'the failed generation is not left behind'
+        assert sorted(gens) == ['g1', 'g1.cdx.json', 'g1.json', 'lock'], 'the failed generation is not left behind'
 
 
 def test_in_place_update_and_failed_create_leaves_nothing(run):
@@ -282,7 +282,7 @@ def test_generations_are_pruned(run):
     for version in ('1.0', '2.0', '1.0', '2.0'):
         result = run(packages=['vkdemo==%s' % version], keep_generations=1)
     gens = sorted(g for g in os.listdir(os.path.dirname(result['active'])) if g.startswith('g'))
-    assert gens == ['g3', 'g3.json', 'g4', 'g4.json']
+    assert gens == ['g3', 'g3.cdx.json', 'g3.json', 'g4', 'g4.cdx.json', 'g4.json']
     assert os.path.realpath(run.path).endswith('/g4')
 
 
@@ -318,7 +318,7 @@ def test_concurrent_runs_are_serialised(run):
     assert all(rc == 0 for rc, dummy, dummy2 in results), [raw for dummy, dummy2, raw in results]
     changed = [res['changed'] for dummy, res, dummy2 in results]
     assert changed.count(True) == 1, changed
-    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['g1', 'g1.json', 'lock']
+    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['g1', 'g1.cdx.json', 'g1.json', 'lock']
     assert max(res['lock_waited'] for dummy, res, dummy2 in results) > 0
 
 
@@ -644,3 +644,38 @@ def test_a_write_in_place_through_the_copy_never_reaches_the_live_venv(run):
             with open(full, 'ab') as handle:
                 handle.write(b'\n# changed in the copy: %s\n' % relative.encode())
     assert file_digests(first['active']) == before
+
+
+# --------------------------------------------------------------------------
+# 12. Day 2: upgrade on purpose, activation that follows the link
+
+
+def test_upgrade_takes_newer_releases_only_when_asked(run, no_processes):
+    first = run(packages=['vkdemo'], find_links=[_only_version_one(run)])
+    assert first['packages']['vkdemo'] == '1.0'
+    # Now the index has 2.0: an ordinary run keeps 1.0, and the next one starts no process.
+    assert not run(packages=['vkdemo'])['changed'], 'an ordinary run does not upgrade'
+    del no_processes[:]
+    assert not run(packages=['vkdemo'])['changed']
+    assert no_processes == []
+    before = tree_listing(run.root)
+    predicted = run(check=True, diff=True, packages=['vkdemo'], upgrade=True)
+    assert tree_listing(run.root) == before
+    assert predicted['upgraded'] == ['vkdemo==2.0', 'vkdep==2.0'] or 'vkdemo==2.0' in predicted['upgraded']
+    real = run(diff=True, packages=['vkdemo'], upgrade=True)
+    for key in ('changed', 'installed', 'upgraded', 'removed', 'diff'):
+        assert predicted[key] == real[key], key
+    assert 'upgrade' in real['reason'] and run.script('vkdemo') == (0, 'vkdemo 2.0\n')
+    assert not run(packages=['vkdemo'], upgrade=True)['changed']
+
+
+def test_a_shell_activated_before_a_swap_follows_it(run):
+    run(packages=['vkdemo==1.0'], keep_generations=0)
+    release = os.path.join(run.root, 'swapped')
+    shell = subprocess.Popen(['sh', '-c', '. "$1/bin/activate"; while [ ! -e "$2" ]; do sleep 0.05; done; '
+                              'echo "$VIRTUAL_ENV"; vkdemo', 'sh', run.path, release], stdout=subprocess.PIPE)
+    run(packages=['vkdemo==2.0'], keep_generations=0)
+    with open(release, 'w'):
+        pass
+    out = shell.communicate(timeout=60)[0].decode().splitlines()
+    assert out == [run.path, 'vkdemo 2.0']
