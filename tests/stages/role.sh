@@ -5,6 +5,10 @@
 #     apply again (not changed), check mode (not changed), switch from OpenRC
 #     to systemd, then venv_state=absent leaves the scratch root exactly as
 #     it was;
+#   - mistakes are caught before anything is written: a misspelled variable,
+#     a controller file that is not there;
+#   - accounts: an existing one is left byte for byte as it was, one the role
+#     creates goes with its home on venv_service_user_remove;
 #   - as an unprivileged user with system-wide exposure off: the same cycle.
 # Packages come from a local wheel directory (no index, no network).
 set -eu
@@ -16,8 +20,28 @@ cd "$VENVKIT_ROOT"
 wheels=$(index_wheels httpx-pip "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" 'httpx[cli]' pip)
 work=$(mktemp -d)
 chmod 0755 "$work"
-trap 'rm -rf "$work"' EXIT
+accounts="vkexisting vkcreated"
+cleanup() {
+    for account in $accounts; do
+        userdel -r "$account" >/dev/null 2>&1 || userdel "$account" >/dev/null 2>&1 || true
+        groupdel "$account" >/dev/null 2>&1 || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
 trap 'exit 1' INT TERM
+
+# fails VARSFILE [ansible-playbook options]: the play's output, which must be a failure
+fails() {
+    vars=$1
+    shift
+    if ansible-playbook tests/role/apply.yml -e "@$vars" "$@" >"$work/fail.log" 2>&1; then
+        cat "$work/fail.log" >&2
+        echo "FAIL: ansible-playbook $* should have failed" >&2
+        exit 1
+    fi
+    cat "$work/fail.log"
+}
 
 # play VARSFILE [ansible-playbook options]: prints the number of changed tasks
 play() {
@@ -73,6 +97,9 @@ cat >"$work/root.json" <<JSON
 JSON
 expect "root: first run changes" yes "$([ "$(play "$work/root.json")" -gt 0 ] && echo yes)"
 expect "root: second run changes nothing" 0 "$(play "$work/root.json")"
+# The playbook's own task is one of them; the rest are the role's.
+expect "root: an unchanged run prints at most 8 task headers" yes \
+    "$([ "$(grep -c '^TASK \[' "$work/play.log")" -le 8 ] && echo yes)"
 expect "root: check mode changes nothing" 0 "$(play "$work/root.json" --check --diff)"
 expect "root: the link runs httpx" ok "$("$root/usr/local/bin/httpx" --help >/dev/null && echo ok)"
 expect "root: conf.d keeps its own line" 1 "$(grep -c '^command_args=' "$root/etc/conf.d/semaphore-runner")"
@@ -91,6 +118,44 @@ expect "root: absent in check mode changes" yes \
 play "$work/root-systemd.json" -e venv_state=absent >/dev/null
 expect "root: absent restores the scratch root exactly" "$before" "$(snapshot "$root")"
 expect "root: absent again changes nothing" 0 "$(play "$work/root-systemd.json" -e venv_state=absent)"
+
+# --- mistakes are caught before anything is written ------------------------------
+before=$(snapshot "$root")
+out=$(fails "$work/root.json" -e '{"venv_pakages": ["httpx"]}')
+expect "a misspelled variable is named, with the right one" yes \
+    "$(printf '%s' "$out" | grep -q 'unknown variable venv_pakages; did you mean venv_packages?' && echo yes)"
+out=$(fails "$work/root.json" -e "{\"venv_requirements_files\": [\"$work/no-such-requirements.txt\"]}")
+expect "a missing controller file is named" yes \
+    "$(printf '%s' "$out" | grep -q "Not a file on the controller.*$work/no-such-requirements.txt" && echo yes)"
+out=$(fails "$work/root.json" -e '{"venv_path": "/opt/my tools/venv"}')
+expect "the module's own rules run on the controller first" yes \
+    "$(printf '%s' "$out" | grep -q "would corrupt a PATH entry" && echo yes)"
+expect "none of them wrote anything" "$before" "$(snapshot "$root")"
+
+# --- accounts -----------------------------------------------------------------
+useradd --system --home-dir /var/lib/vkexisting --shell /usr/sbin/nologin --no-create-home vkexisting
+passwd_before=$(getent passwd vkexisting)
+sed -e 's|"venv_service_units"|"venv_service_user": "vkexisting", "venv_service_user_create": true, "venv_service_units"|' \
+    "$work/root-systemd.json" >"$work/existing.json"
+expect "existing account: the role runs" yes "$([ "$(play "$work/existing.json")" -ge 0 ] && echo yes)"
+expect "existing account: its passwd line is byte for byte the same" "$passwd_before" "$(getent passwd vkexisting)"
+expect "existing account: no home was made for it" no "$([ -e /home/vkexisting ] && echo yes || echo no)"
+out=$(ansible-playbook tests/role/apply.yml -e "@$work/existing.json" -e venv_service_user_update=true --check 2>&1)
+expect "existing account: check mode says what an update would change" yes \
+    "$(printf '%s' "$out" | grep -q 'would change the account vkexisting: home /var/lib/vkexisting -> /home/vkexisting' && echo yes)"
+expect "existing account: and changes nothing" "$passwd_before" "$(getent passwd vkexisting)"
+play "$work/existing.json" -e venv_state=absent -e venv_service_user_remove=true >/dev/null
+expect "existing account: removed, and a home it had is not touched" no "$(getent passwd vkexisting >/dev/null && echo yes || echo no)"
+
+sed -e 's|"venv_service_units"|"venv_service_user": "vkcreated", "venv_service_user_create": true, "venv_service_user_home": "/var/lib/vkcreated", "venv_service_units"|' \
+    "$work/root-systemd.json" >"$work/created.json"
+play "$work/created.json" >/dev/null
+expect "created account: it exists, marked as the role's" yes \
+    "$(getent passwd vkcreated | cut -d: -f5 | grep -q '^venvkit.python created this account' && echo yes)"
+expect "created account: its home was made" yes "$([ -d /var/lib/vkcreated ] && echo yes)"
+play "$work/created.json" -e venv_state=absent -e venv_service_user_remove=true >/dev/null
+expect "created account: removed with the home the role made" "no no" \
+    "$(getent passwd vkcreated >/dev/null && echo yes || echo no) $([ -e /var/lib/vkcreated ] && echo yes || echo no)"
 
 # --- as an unprivileged user, nothing system-wide -----------------------------
 # The controller stays root (its Python may live where others cannot read);
