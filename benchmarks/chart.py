@@ -52,13 +52,13 @@ def main():
         ax = axes.pop(0)
         sizes = sorted(fleet['sizes'], key=int)
         xs = [int(s) for s in sizes]
-        series = [('trivial play (floor)', lambda r: r['floor']),
-                  ('role no-op, index', lambda r: r['index']['noop']),
-                  ('role no-op, wheelhouse', lambda r: r['wheelhouse']['noop']),
-                  ('role cold, index', lambda r: r['index']['cold']),
-                  ('role cold, wheelhouse', lambda r: r['wheelhouse']['cold'])]
+        series = [('trivial play (floor)', lambda r: r['floor'])]
+        for mode in ('index', 'index-uv', 'wheelhouse-uv'):
+            series += [('role no-op, %s' % mode, lambda r, m=mode: r[m]['noop']),
+                       ('role cold, %s' % mode, lambda r, m=mode: r[m]['cold'])]
         for label, get in series:
-            ax.plot(xs, [get(fleet['sizes'][s]) for s in sizes], marker='o', label=label)
+            ax.plot(xs, [get(fleet['sizes'][s]) for s in sizes], marker='o', label=label,
+                    linestyle='--' if 'no-op' in label else '-')
         ax.set_xticks(xs)
         ax.set_xlabel('hosts (forks = hosts)')
         ax.set_ylabel('seconds')

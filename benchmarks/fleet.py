@@ -79,11 +79,17 @@ def podman(*args):
     return subprocess.run(['podman'] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
 
 
-def start_fleet(size):
+UV = os.path.join(os.path.dirname(sys.executable), 'uv')
+
+
+def start_fleet(size, with_uv=False):
+    """size fresh containers; with_uv, each has uv on PATH, as a host that installed it."""
     stop_fleet()
     names = ['%s%d' % (PREFIX, i) for i in range(size)]
     for name in names:
         podman('run', '-d', '--name', name, '--network', 'host', IMAGE, 'sleep', 'infinity')
+        if with_uv:
+            podman('cp', UV, '%s:/usr/local/bin/uv' % name)
     return names
 
 
@@ -143,13 +149,22 @@ def play(work, inventory, text, forks, extra=None):
     return elapsed, proc.stdout.decode()
 
 
+MODES = ('index', 'index-uv', 'wheelhouse-uv')
+
+
 def one_size(size, runs, index, work, wheelhouse_dir):
+    """The floor, then for each mode of MODES a cold run and no-op runs of the role.
+
+    index: the role's defaults on hosts without uv (so pip); index-uv: the
+    defaults on hosts with uv (installer auto takes it); wheelhouse-uv: the
+    same with venv_wheelhouse.
+    """
     res = {}
-    for mode in ('index', 'wheelhouse'):
-        names = start_fleet(size)
+    for mode in MODES:
+        names = start_fleet(size, with_uv=mode.endswith('-uv'))
         inventory = write_inventory(work, names, index)
         extra = {}
-        if mode == 'wheelhouse':
+        if mode.startswith('wheelhouse'):
             # The controller builds the wheelhouse from the index once; hosts get it by copy.
             extra = dict(venv_wheelhouse=True, venv_wheelhouse_dir=wheelhouse_dir,
                          venv_find_links=[index.url('builder')])
@@ -175,7 +190,7 @@ def one_size(size, runs, index, work, wheelhouse_dir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--sizes', default='1,4,8,16')
+    parser.add_argument('--sizes', default='1,4,8,16,32')
     parser.add_argument('--runs', type=int, default=3)
     opts = parser.parse_args()
     sizes = [int(s) for s in opts.sizes.split(',')]
@@ -188,12 +203,12 @@ def main():
             wheelhouse_dir = os.path.join(work, 'wheelhouse-%d' % size)
             res = one_size(size, opts.runs, index, work, wheelhouse_dir)
             results['sizes'][str(size)] = res
-            per_host = max(res['index']['bytes_per_host'].values())
-            print('%2d hosts: floor %.1f s | index: cold %.1f s, no-op %.1f s (%.2fx floor), %d bytes/host | '
-                  'wheelhouse: cold %.1f s, no-op %.1f s, %d bytes/host, %d bytes once for the build'
-                  % (size, res['floor'], res['index']['cold'], res['index']['noop'], res['index']['noop'] / res['floor'],
-                     per_host, res['wheelhouse']['cold'], res['wheelhouse']['noop'],
-                     max(res['wheelhouse']['bytes_per_host'].values()), res['wheelhouse']['bytes_builder']))
+            line = '%2d hosts: floor %.1f s' % (size, res['floor'])
+            for mode in MODES:
+                line += ' | %s: cold %.1f s (%.2fx), no-op %.1f s (%.2fx), %d bytes/host' % (
+                    mode, res[mode]['cold'], res[mode]['cold'] / res['floor'], res[mode]['noop'],
+                    res[mode]['noop'] / res['floor'], max(res[mode]['bytes_per_host'].values()))
+            print(line)
             sys.stdout.flush()
     finally:
         index.stop()

@@ -3,9 +3,13 @@
 Cold: a new venv with httpx[cli], and with a heavier set (ansible-core,
 boto3, requests, pywinrm, as Semaphore's own image installs), from a local
 wheel directory; each method gets a fresh directory every run, with its
-download cache warm. Incremental: a requirements.txt whose one pin moves
-between two versions, each run one bump. Module time from an args file,
-median of --runs runs.
+download cache warm. "httpx-nopip" is httpx[cli] from a wheel directory
+without a pip wheel, as a find_links directory of a user's own packages
+usually is: uv then seeds pip from the interpreter's own wheel.
+Incremental: a requirements.txt whose one pin moves between two versions,
+each run one bump, with the atomic update (a new generation) for pip_venv.
+Module time from an args file, median of --runs runs; the methods take turns
+in every round, so a busy moment weighs on all of them alike.
 
 Usage: python benchmarks/install.py [--runs N]
 """
@@ -22,6 +26,7 @@ import lib  # noqa: E402  pylint: disable=wrong-import-position
 SETS = {
     'httpx': ['httpx[cli]'],
     'heavy': ['ansible-core', 'boto3', 'requests', 'pywinrm'],
+    'httpx-nopip': ['httpx[cli]'],
 }
 BUMP = ('click==8.1.8', 'click==8.2.1')
 UV = os.path.join(os.path.dirname(sys.executable), 'uv')
@@ -43,7 +48,7 @@ def cold(runs):
     env = lib.module_env()
     out = {}
     for name, specs in SETS.items():
-        wheels = lib.wheelhouse(name, specs)
+        wheels = lib.wheelhouse(name, specs, with_pip=not name.endswith('-nopip'))
         out[name] = {}
         work = tempfile.mkdtemp(prefix='venvkit-bench-')
         try:

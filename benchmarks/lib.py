@@ -24,17 +24,20 @@ def collections_root():
     return build
 
 
-def wheelhouse(name, *groups):
-    """A directory of wheels (and pip, for uv's seed), downloaded once.
-
-    Each group is a list of specs resolved together.
-    """
+def wheelhouse(name, *groups, **options):
+    """A directory of wheels, downloaded once; with pip's own wheel (for uv's seed)
+    unless with_pip=False. Each group is a list of specs resolved together."""
+    with_pip = options.get('with_pip', True)
     path = os.path.join(CACHE, 'wheels-' + name)
     if not (os.path.isdir(path) and any(n.endswith('.whl') for n in os.listdir(path))):
         os.makedirs(path, exist_ok=True)
         for specs in groups:
-            subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--only-binary', ':all:', '-d', path,
-                            'pip'] + list(specs), check=True)
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--only-binary', ':all:', '-d', path]
+                           + (['pip'] if with_pip else []) + list(specs), check=True)
+        if not with_pip:
+            for name in os.listdir(path):
+                if name.startswith('pip-'):
+                    os.unlink(os.path.join(path, name))
     return path
 
 
