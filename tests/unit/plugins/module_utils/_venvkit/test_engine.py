@@ -8,11 +8,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 
-from helpers import BASE_PYTHON, COLLECTIONS, pip_ran, run_module, tree_listing
+from helpers import BASE_PYTHON, pip_ran, tree_listing
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import installed_packages
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
 import wheels
@@ -303,25 +302,6 @@ def test_absent_removes_venv_generations_and_links(run):
 # 6. Lock
 
 
-def test_concurrent_runs_are_serialised(run):
-    args = run.params(packages=['vkdemo==1.0'])
-    results = [None] * 4
-
-    def worker(index):
-        results[index] = run_module(args, env=run.env)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(results))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(rc == 0 for rc, dummy, dummy2 in results), [raw for dummy, dummy2, raw in results]
-    changed = [res['changed'] for dummy, res, dummy2 in results]
-    assert changed.count(True) == 1, changed
-    assert sorted(os.listdir(os.path.join(run.root, '.venv.venvkit'))) == ['g1', 'g1.cdx.json', 'g1.json', 'lock']
-    assert max(res['lock_waited'] for dummy, res, dummy2 in results) > 0
-
-
 def test_lock_timeout_fails_cleanly(run):
     run(packages=['vkdemo==1.0'])
     lock_path = os.path.join(run.root, '.venv.venvkit', 'lock')
@@ -435,17 +415,6 @@ def test_require_hashes_installs_when_hashes_match(run):
     assert result['packages']['vkextra'] == '1.0'
 
 
-def test_credentials_never_reach_the_result(run):
-    args = run.params(packages=['vkextra'], no_index=False, find_links=[],
-                      index_url='http://deploy:t0p-s3cret@127.0.0.1:9/simple',
-                      extra_index_urls=['https://mirror:other-s3cret@127.0.0.1:9/simple'],
-                      pip_args=['--retries', '0', '--timeout', '2'])
-    rc, result, raw = run_module(args, env=run.env)
-    assert rc != 0 and result['failed']
-    assert 't0p-s3cret' not in raw and 'other-s3cret' not in raw
-    assert 'could not be reached' in result['msg']
-
-
 # --------------------------------------------------------------------------
 # 9. Return values and the module itself
 
@@ -463,16 +432,6 @@ def test_return_values(run):
     assert len(result['fingerprint']) == 64
 
 
-def test_module_four_runs_and_owner(run):
-    args = run.params(packages=['vkdemo==1.0'], owner=str(os.getuid()), group=str(os.getgid()))
-    outcomes = []
-    for check in (True, False, True, False):
-        rc, result, raw = run_module(args, env=run.env, check=check)
-        assert rc == 0, raw
-        outcomes.append(result['changed'])
-    assert outcomes == [True, True, False, False]
-
-
 def test_venv_is_readable_by_others_under_a_strict_umask(run):
     old = os.umask(0o077)
     try:
@@ -482,15 +441,6 @@ def test_venv_is_readable_by_others_under_a_strict_umask(run):
     script = os.path.join(result['active'], 'bin', 'vkdemo')
     assert os.stat(script).st_mode & 0o005 == 0o005
     assert os.stat(result['active']).st_mode & 0o005 == 0o005
-
-
-def test_ansible_doc_renders():
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-doc'), 'venvkit.python.pip_venv'],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False)
-    out = proc.stdout.decode()
-    assert proc.returncode == 0, out
-    assert 'keep_generations' in out and 'link_scripts' in out and 'EXAMPLES' in out
 
 
 def test_owner_and_group_own_every_file(open_run):

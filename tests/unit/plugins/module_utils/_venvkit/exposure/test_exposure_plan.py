@@ -9,7 +9,6 @@ import subprocess
 
 import pytest
 
-from helpers import run_module
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure import plan as exposure
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import DEFAULT_SERVICE_PATH
@@ -172,17 +171,6 @@ def test_auto_finds_openrc_without_facts(tmp_path):
     os.makedirs(str(tmp_path / 'sbin'))
     (tmp_path / 'sbin' / 'openrc-run').write_text('')
     assert exposure.detect_service_manager(str(tmp_path)) == 'openrc'
-
-
-def test_module_check_and_diff(etc):
-    args = etc.params(services=['runner'])
-    rc, result, raw = run_module(args, check=True, diff=True, module='path_exposure')
-    assert rc == 0 and result['changed'], raw
-    assert not os.listdir(etc.profile_dir)
-    rc, result, raw = run_module(args, module='path_exposure')
-    assert rc == 0 and result['changed'] and os.path.exists(result['profile']), raw
-    rc, result, raw = run_module(dict(args, bin_dir=None), module='path_exposure')
-    assert rc != 0 and 'bin_dir' in result['msg'], raw
 
 
 # --------------------------------------------------------------------------
