@@ -66,6 +66,15 @@ snapshot() {
         find . -type f -exec sha256sum {} + | sort)
 }
 
+# --- the package managers' commands, for the families no test can boot --------
+if ansible-playbook tests/role/prerequisites.yml >"$work/prerequisites.log" 2>&1; then
+    echo "ok: the commands that install Python on Alpine, RHEL/Fedora, SUSE and Arch"
+else
+    cat "$work/prerequisites.log" >&2
+    echo "FAIL: a package manager's command is not the one expected" >&2
+    exit 1
+fi
+
 # --- as root, system directories redirected ---------------------------------
 as_user=""
 root="$work/root"
