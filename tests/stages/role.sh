@@ -140,6 +140,17 @@ out=$(fails "$work/root.json" -e '{"venv_path": "/opt/my tools/venv"}')
 expect "the module's own rules run on the controller first" yes \
     "$(printf '%s' "$out" | grep -q "would corrupt a PATH entry" && echo yes)"
 expect "none of them wrote anything" "$before" "$(snapshot "$root")"
+# The runner playbook with no requirements.txt beside its inventory: check
+# mode, so that nothing could be written even if the check were missing.
+mkdir -p "$work/inventory"
+printf '[semaphore_runners]\nlocalhost ansible_connection=local\n' >"$work/inventory/hosts.ini"
+if ansible-playbook -i "$work/inventory/hosts.ini" playbooks/semaphore_runner.yml --check >"$work/runner.log" 2>&1; then
+    cat "$work/runner.log" >&2
+    echo "FAIL: the runner playbook went on without its requirements file" >&2
+    exit 1
+fi
+expect "the runner playbook stops when requirements.txt is missing" yes \
+    "$(grep -q "The requirements file $work/inventory/requirements.txt is not there" "$work/runner.log" && echo yes)"
 
 # --- accounts -----------------------------------------------------------------
 useradd --system --home-dir /var/lib/vkexisting --shell /usr/sbin/nologin --no-create-home vkexisting
