@@ -33,6 +33,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors imp
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (  # noqa: E402
     installed_packages)
 
+
 def run_command(args, environ_update=None, cwd=None, **dummy):
     """What AnsibleModule.run_command does for the engine, for tests that drive it directly."""
     env = dict(os.environ)
