@@ -84,34 +84,41 @@ def clone_venv(source, target, link=True):
     return linked, copied
 
 
+def _rewrite(name, old, new):
+    """Replace the path old by new in the file name, by rename, never in place; False when it has none."""
+    try:
+        st = os.lstat(name)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_size > _REWRITE_LIMIT:
+        return False
+    with open(name, 'rb') as handle:
+        data = handle.read()
+    if old not in data:
+        return False
+    # Only whole path components: old followed by '/', a quote, whitespace or the end.
+    data = re.sub(re.escape(old) + br'(?=[/\s"\']|$)', new, data)
+    tmp = name + '.venvkit-new'
+    with open(tmp, 'wb') as handle:
+        handle.write(data)
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    os.rename(tmp, name)
+    return True
+
+
+def _scripts(venv):
+    bindir = os.path.join(venv, 'bin')
+    return [os.path.join(bindir, n) for n in sorted(os.listdir(bindir))] if os.path.isdir(bindir) else []
+
+
 def relocate(venv, old, new):
     """Point the absolute paths in venv's scripts and pyvenv.cfg from old to new.
 
     For a copy of a venv, and for a venv built in one place and renamed into
-    another. Files are replaced by rename, never written in place.
+    another.
     """
-    old, new = old.encode(), new.encode()
-    rewrite = [os.path.join(venv, 'pyvenv.cfg')]
-    bindir = os.path.join(venv, 'bin')
-    rewrite += [os.path.join(bindir, n) for n in os.listdir(bindir)] if os.path.isdir(bindir) else []
-    for name in rewrite:
-        try:
-            st = os.lstat(name)
-        except OSError:
-            continue
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _REWRITE_LIMIT:
-            continue
-        with open(name, 'rb') as handle:
-            data = handle.read()
-        if old not in data:
-            continue
-        # Only whole path components: old followed by '/', a quote, whitespace or the end.
-        data = re.sub(re.escape(old) + br'(?=[/\s"\']|$)', new, data)
-        tmp = name + '.venvkit-new'
-        with open(tmp, 'wb') as handle:
-            handle.write(data)
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        os.rename(tmp, name)
+    for name in [os.path.join(venv, 'pyvenv.cfg')] + _scripts(venv):
+        _rewrite(name, old.encode(), new.encode())
     try:
         os.unlink(os.path.join(venv, LEGACY_STATE_FILE))
     except OSError:
@@ -123,22 +130,6 @@ def stabilize_activation(venv, path):
     generation: a shell activated before a swap then follows the swap."""
     if venv == path:
         return
-    bindir = os.path.join(venv, 'bin')
-    old, new = venv.encode(), path.encode()
-    for name in sorted(os.listdir(bindir)) if os.path.isdir(bindir) else []:
-        if not name.lower().startswith('activate'):
-            continue
-        full = os.path.join(bindir, name)
-        st = os.lstat(full)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _REWRITE_LIMIT:
-            continue
-        with open(full, 'rb') as handle:
-            data = handle.read()
-        if old not in data:
-            continue
-        data = re.sub(re.escape(old) + br'(?=[/\s"\']|$)', new, data)
-        tmp = full + '.venvkit-new'
-        with open(tmp, 'wb') as handle:
-            handle.write(data)
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        os.rename(tmp, full)
+    for name in _scripts(venv):
+        if os.path.basename(name).lower().startswith('activate'):
+            _rewrite(name, venv.encode(), path.encode())
