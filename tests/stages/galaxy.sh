@@ -17,8 +17,10 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$sta
     rm -rf "$venv"
     python3 -m venv "$venv"
     # pip's output only when it fails: the host's index settings make it chatty.
+    # pip takes no extras in constraints: the pins without them.
+    sed 's/\[[^]]*\]//' tests/requirements.txt >"$venv.constraints"
     "$venv/bin/pip" install -q --disable-pip-version-check \
-        -c tests/requirements.txt "$importer_pin" >"$venv.log" 2>&1 ||
+        -c "$venv.constraints" "$importer_pin" >"$venv.log" 2>&1 ||
         { cat "$venv.log"; exit 1; }
     printf '%s\n' "$stamp" >"$venv/.stamp"
 fi

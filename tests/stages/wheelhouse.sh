@@ -101,8 +101,10 @@ expect "first run changes" yes "$([ "$(play "$work/run1.log" "$work/fleet.json")
 expect "one build per target Python" 2 "$(find "$work/wheelhouse" -name '*.tar' | wc -l)"
 for c in $containers; do
     expect "$c: httpx runs" ok "$(podman exec "$c" /opt/tools/venv/bin/httpx --help >/dev/null && echo ok)"
-    expect "$c: only wheels in its wheelhouse" 0 \
-        "$(podman exec "$c" find /opt/tools/venv-wheels -type f ! -name '*.whl' | wc -l)"
+    expect "$c: only wheels in its wheelhouse, and their key" .venvkit-key \
+        "$(podman exec "$c" find /var/cache/venvkit/tools-wheels -type f ! -name '*.whl' -printf '%f\n')"
+    expect "$c: wheels in its wheelhouse" yes \
+        "$([ "$(podman exec "$c" find /var/cache/venvkit/tools-wheels -name '*.whl' | wc -l)" -gt 5 ] && echo yes)"
 done
 # installer_of HOST LOG: what the last task of tests/role/fleet.yml printed
 installer_of() {
@@ -146,11 +148,15 @@ expect "venv_requirements with the wheelhouse is refused" yes \
 # From here on no index exists at all: nothing may need one.
 index_stop
 expect "second run, no index anywhere, changes nothing" 0 "$(play "$work/run2.log" "$work/fleet.json")"
+# The raw probe reported the key of the wheels on each host: nothing is copied or unpacked.
+expect "second run: no wheelhouse task ran on a host" 0 \
+    "$(awk '/^TASK \[/ { on = ($0 ~ /(Empty the wheelhouse|Unpack the wheels|Write the key)/) }
+            on && /^(ok|changed|fatal):/ { n++ } END { print n + 0 }' "$work/run2.log")"
 expect "check mode changes nothing" 0 "$(play "$work/check.log" "$work/fleet.json" --check)"
 
 play "$work/absent.log" "$work/fleet.json" -e venv_state=absent >/dev/null
 for c in $containers; do
     expect "$c: absent removes the venv, uv and the wheelhouse" "" \
-        "$(podman exec "$c" sh -c 'ls -d /opt/tools/venv* 2>/dev/null' || true)"
+        "$(podman exec "$c" sh -c 'ls -d /opt/tools/venv* /var/cache/venvkit 2>/dev/null' || true)"
 done
 echo "wheelhouse: all checks passed"
