@@ -110,6 +110,9 @@ def with_defaults(spec, params):
     full = {}
     for name, option in spec.items():
         value = params.get(name)
+        if option.get('type') == 'dict' and not value:
+            # An empty dict (as a role passes for "none") means the option is not set.
+            value = None
         if value is None:
             default = option.get('default')
             value = list(default) if isinstance(default, list) else default

@@ -26,7 +26,8 @@ def etc(tmp_path):
 
 
 def test_concurrent_runs_are_serialised(run):
-    args = run.params(packages=['vkdemo==1.0'])
+    # The later runs wait for the first build, however slow the machine is.
+    args = run.params(packages=['vkdemo==1.0'], lock_timeout=600)
     results = [None] * 4
 
     def worker(index):
