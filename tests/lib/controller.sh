@@ -169,6 +169,7 @@ run() {
     # and the venv's scripts resolve the same inside and out; the venv
     # first on PATH, as env.sh puts the dev venv.
     # shellcheck disable=SC2086 # options, one a word
+    # uv reads no pip.conf: the same wheels, by its own variables (tests/lib/index.sh resolves with it).
     podman run --rm --network=none --init \
         --name "venvkit-controller-$version-$$" \
         --volume="$VENVKIT_ROOT:$VENVKIT_ROOT" \
@@ -177,6 +178,7 @@ run() {
         --volume="$home:/root" \
         --volume="$wheels:/srv/wheels:ro" \
         --env=PATH="$VENVKIT_ROOT/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+        --env=UV_NO_INDEX=1 --env=UV_FIND_LINKS=/srv/wheels \
         $git_mount --workdir="$VENVKIT_ROOT" $opts "$image" "$@"
 }
 

@@ -122,6 +122,7 @@ def test_every_credential_form_is_masked_in_the_result_and_invocation(run, case)
                                             % secret)]
     rc, result, raw = run_module(args, env=run.env, verbosity=4)
     assert rc != 0 and result['failed']
-    assert 'invocation' in result
+    # Releases before 2.21 return the invocation with a failure, 2.21 not always:
+    # either way nothing the module prints may hold the secret.
     assert secret not in raw
     assert secret.split('@')[-1] not in raw
