@@ -50,22 +50,66 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - Does not reload or restart anything. RV(services_changed) and RV(systemd_changed) say what a
-    handler should reload or restart.
+  - Does not reload or restart anything. RV(systemd_changed) says that systemd needs a
+    C(daemon-reload), without which it does not read a new or changed drop-in, and
+    RV(services_changed) and RV(services_removed) name the services to restart, which keep the
+    PATH they were started with until then. The examples do both in handlers.
 """
 
 EXAMPLES = r"""
-- name: Put /opt/semaphore/venv/bin on PATH for login shells and the semaphore service
-  venvkit.python.path_exposure:
-    name: semaphore
-    bin_dir: /opt/semaphore/venv/bin
-    services: [semaphore]
-  notify: Restart semaphore
+- name: The venv's bin on PATH for login shells and for the semaphore service
+  hosts: semaphore_servers
+  become: true
+  tasks:
+    - name: Put /opt/semaphore/venv/bin on PATH for login shells and the semaphore service
+      venvkit.python.path_exposure:
+        name: semaphore
+        bin_dir: /opt/semaphore/venv/bin
+        services: [semaphore]
+      register: semaphore_path
+      notify: semaphore PATH changed
+
+  handlers:
+    # systemd reads a new or changed drop-in only on daemon-reload.
+    - name: Reload systemd
+      ansible.builtin.systemd_service:
+        daemon_reload: true
+      when: semaphore_path.systemd_changed
+      listen: semaphore PATH changed
+
+    # A running service keeps the PATH it was started with.
+    - name: Restart the services whose PATH changed
+      ansible.builtin.service:
+        name: "{{ item }}"
+        state: restarted
+      loop: "{{ semaphore_path.services_changed }}"
+      listen: semaphore PATH changed
 
 - name: Take it off again
-  venvkit.python.path_exposure:
-    name: semaphore
-    state: absent
+  hosts: semaphore_servers
+  become: true
+  tasks:
+    - name: Remove the profile.d script and the drop-ins
+      venvkit.python.path_exposure:
+        name: semaphore
+        state: absent
+      register: semaphore_path
+      notify: semaphore PATH removed
+
+  handlers:
+    - name: Reload systemd
+      ansible.builtin.systemd_service:
+        daemon_reload: true
+      when: semaphore_path.systemd_changed
+      listen: semaphore PATH removed
+
+    # try-restart: only the services that run.
+    - name: Restart the services that lost the PATH
+      ansible.builtin.command:
+        argv: "{{ ['systemctl', 'try-restart'] + semaphore_path.services_removed }}"
+      when: semaphore_path.services_removed | length > 0
+      changed_when: true
+      listen: semaphore PATH removed
 """
 
 RETURN = r"""
