@@ -46,9 +46,10 @@ repo="$work/infra"
 blocks="$work/blocks"
 runner1="venvkit-guide-runner-1-$$"
 runner2="venvkit-guide-runner-2-$$"
+trixie="venvkit-guide-trixie-$$"
 cleanup() {
     index_stop
-    podman rm -f -t 0 "$runner1" "$runner2" >/dev/null 2>&1 || true
+    podman rm -f -t 0 "$runner1" "$runner2" "$trixie" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -220,9 +221,22 @@ dropin=$(sed -n 's/^on-runner file //p' "$blocks/.markers")
 podman exec "$runner1" cat "$dropin" >"$work/dropin"
 check "the drop-in is what section 6 shows" "" \
     "$(diff "$(block "on-runner file $dropin")" "$work/dropin" || true)"
-check "systemd's own PATH on Debian 12 is the one section 6 names for it" \
-    /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    "$(podman exec "$runner1" systemctl show-environment | sed -n 's/^PATH=//p')"
+# systemd's own PATH, as section 6 gives it for Debian 12 and 13, against
+# what systemd says on each (a Debian 13 container only for this).
+sh tests/lib/images.sh trixie-systemd
+podman run -d --name "$trixie" --network none localhost/venvkit-debian-systemd:trixie >/dev/null
+systemd_wait "$trixie"
+prose=$(tr -s '\n ' '  ' <"$guide")
+for pair in "$runner1 12" "$trixie 13"; do
+    ct=${pair% *}
+    systemd=$(podman exec "$ct" systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
+    default=$(podman exec "$ct" systemctl show-environment | sed -n 's/^PATH=//p')
+    case $prose in
+        *"\`$default\` on Debian ${pair#* } (systemd $systemd)"*) said=yes ;;
+        *) said="no \`$default\` on Debian ${pair#* } (systemd $systemd)" ;;
+    esac
+    check "section 6 names systemd's own PATH on Debian ${pair#* }" yes "$said"
+done
 
 echo "--- section 7: checking the runner"
 podman exec "$runner1" sh -e -c "$(cat "$(block "on-runner checks")")" >"$logs/checks.log" 2>&1 ||
