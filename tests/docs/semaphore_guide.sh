@@ -128,7 +128,8 @@ while IFS= read -r marker; do
             ;;
     esac
 done <"$blocks/.markers"
-for path in semaphore_runner.yml runner_drift.yml task_path.yml collections/requirements.yml \
+for path in semaphore_runner.yml runner_drift.yml runner_venvs.yml runner_rollback.yml task_path.yml \
+    collections/requirements.yml \
     inventory/hosts.yml inventory/requirements.txt inventory/group_vars/semaphore_runners/main.yml \
     inventory/group_vars/semaphore_runners/vault.yml; do
     [ -f "$repo/$path" ] || { echo "semaphore_guide: the guide gives no $path" >&2; exit 1; }
@@ -290,6 +291,28 @@ contains "it names a package a real run would install" "httpx==0.28.1" "$logs/dr
 check "check mode left runner-2 untouched" "absent" \
     "$(podman exec "$runner2" sh -c 'test -e /opt/semaphore || getent passwd semaphore || echo absent')"
 lacks "the index password never shows in the drift logs" s3cret "$logs/drift-2.log"
+
+echo "--- section 9: what a runner holds, and a rollback"
+grep -v '^jmespath' "$work/requirements.txt" >"$repo/inventory/requirements.txt"
+playbook "$logs/provision-2.log" semaphore_runner.yml --limit runner-1.example.net ||
+    { cat "$logs/provision-2.log"; exit 1; }
+playbook "$logs/venvs-1.log" runner_venvs.yml --limit runner-1.example.net ||
+    { cat "$logs/venvs-1.log"; exit 1; }
+contains "runner_venvs.yml shows the new generation live, the first kept" "live g2, kept g1, g2" "$logs/venvs-1.log"
+contains "and that it matches requirements.txt" "matches requirements.txt: True" "$logs/venvs-1.log"
+playbook "$logs/rollback-check.log" runner_rollback.yml --check --diff --limit runner-1.example.net ||
+    { cat "$logs/rollback-check.log"; exit 1; }
+contains "a rollback in check mode shows jmespath coming back" "+jmespath==1.0.1" "$logs/rollback-check.log"
+playbook "$logs/rollback.log" runner_rollback.yml --limit runner-1.example.net ||
+    { cat "$logs/rollback.log"; exit 1; }
+check "after the rollback the first generation is live" /opt/semaphore/.venv.venvkit/g1 \
+    "$(podman exec "$runner1" readlink -f /opt/semaphore/venv)"
+check "and jmespath is back" ok "$(podman exec "$runner1" /opt/semaphore/venv/bin/python -c 'import jmespath' && echo ok)"
+playbook "$logs/venvs-2.log" runner_venvs.yml --limit runner-1.example.net ||
+    { cat "$logs/venvs-2.log"; exit 1; }
+contains "runner_venvs.yml says the live one no longer matches requirements.txt" "matches requirements.txt: False" \
+    "$logs/venvs-2.log"
+cp "$work/requirements.txt" "$repo/inventory/requirements.txt"
 
 if [ "$failures" -gt 0 ]; then
     echo "semaphore_guide: $failures check(s) failed"
