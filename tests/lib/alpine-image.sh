@@ -78,15 +78,19 @@ tar -C "$root" -c . | podman import --quiet \
     - "$candidate" >/dev/null
 rm -rf "$work"
 
-# The modules Ansible needs on a target, the stdlib where Alpine has it, pip
-# refused by the marker, and a venv that gets pip from ensurepip.
+# OpenRC's idea of the system, the modules Ansible needs on a target
+# (ctypes: the user module), the stdlib where Alpine has it, pip refused by
+# the marker, and a venv that gets pip from ensurepip.
 image_checks() {
     cat <<'EOF'
 set -eu
 [ "$(readlink /usr/bin/python3)" = python3.11 ]
+# OpenRC leaves out what does not belong in a container (see rc_sys above).
+[ "$(openrc --sys)" = PODMAN ]
 python3 - <<'PY'
 import sysconfig
-import base64, fcntl, grp, hashlib, json, locale, pwd, select, subprocess, zipfile, zlib
+import base64, ctypes, fcntl, grp, hashlib, json, locale, pwd, select, subprocess, zipfile, zlib
+assert ctypes.CDLL(None).getpid() > 0
 assert sysconfig.get_path("stdlib") == "/usr/lib/python3.11", sysconfig.get_path("stdlib")
 assert zlib.decompress(zlib.compress(b"venvkit")) == b"venvkit"
 hashlib.sha256(b"venvkit").hexdigest()

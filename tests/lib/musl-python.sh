@@ -7,8 +7,10 @@
 # packages, the pip wheel venvs get, and this script.
 # Run as root when it builds: it installs the Debian packages it builds with
 # when they are missing.
-# No _ssl and no _ctypes (no OpenSSL or libffi for musl here); containers
-# install from a local index over plain http, which needs neither.
+# No _ssl (no OpenSSL for musl here): containers install from a local index
+# over plain http. _ctypes is built, with libffi's sources from Debian
+# compiled statically, since Alpine's python3 has it and Ansible's user
+# module cannot load without it.
 # Usage: sh tests/lib/musl-python.sh
 set -eu
 . "$(dirname "$0")/env.sh"
@@ -100,17 +102,21 @@ fetch_source() {
     exit 1
 }
 
+# What the sources directory holds once complete; a change fetches again.
+source_set="python3.11 zlib libffi pip-$pip_version"
+
 fetch_sources() {
-    [ ! -f "$sources/.complete" ] || return 0
+    [ "$(cat "$sources/.complete" 2>/dev/null)" != "$source_set" ] || return 0
     rm -rf "$sources"
     mkdir -p "$sources"
     write_source_list
     apt_src apt-get update -qq >&2 || echo "musl-python: apt-get update reported errors" >&2
     fetch_source python3.11
     fetch_source zlib
+    fetch_source libffi
     pip download -qq --disable-pip-version-check --no-deps --only-binary=:all: \
         -d "$sources" "pip==$pip_version" >&2
-    touch "$sources/.complete"
+    echo "$source_set" >"$sources/.complete"
     # The package lists (20 MB) are only needed to fetch again.
     rm -rf "$apt_dir"
 }
@@ -135,12 +141,23 @@ EOF
     # layout (dist-packages, install schemes), which Alpine does not have.
     (cd "$work" &&
         dpkg-source --skip-patches -x "$sources"/python3.11_*.dsc python &&
-        dpkg-source --skip-patches -x "$sources"/zlib_*.dsc zlib)
+        dpkg-source --skip-patches -x "$sources"/zlib_*.dsc zlib &&
+        dpkg-source --skip-patches -x "$sources"/libffi_*.dsc libffi)
 
     # zlib, static, so the image needs no libz of its own.
     (cd "$work/zlib" &&
         CC="$cc" CFLAGS="-O2 -fPIC" ./configure --static --prefix="$work/zlib-root" &&
         make -j"$(nproc)" libz.a && make install)
+
+    # libffi, static and position-independent, linked into _ctypes. Plain
+    # -O2: by default it tunes for the CPU it is built on (-march=...).
+    # Static trampolines need the kernel's headers, which musl-gcc does not
+    # search; libffi then uses its other kind of closure.
+    (cd "$work/libffi" &&
+        CC="$cc" CFLAGS="-O2" ./configure --disable-shared --enable-static --with-pic \
+            --enable-portable-binary --disable-exec-static-tramp --disable-docs \
+            --disable-multi-os-directory --prefix="$work/ffi-root" &&
+        make -j"$(nproc)" && make install)
 
     cd "$work/python"
     rm Lib/ensurepip/_bundled/pip-*.whl
@@ -151,8 +168,9 @@ EOF
     # libraries. pip is installed system-wide too, as Alpine's py3-pip does,
     # so that PEP 668's marker has something to refuse.
     ./configure --prefix=/usr --with-ensurepip=install --disable-test-modules \
-        CC="$cc" CPPFLAGS="-I$work/zlib-root/include" LDFLAGS="-L$work/zlib-root/lib" \
-        PKG_CONFIG_LIBDIR="$work/zlib-root/lib/pkgconfig"
+        CC="$cc" CPPFLAGS="-I$work/zlib-root/include -I$work/ffi-root/include" \
+        LDFLAGS="-L$work/zlib-root/lib -L$work/ffi-root/lib" \
+        PKG_CONFIG_LIBDIR="$work/zlib-root/lib/pkgconfig:$work/ffi-root/lib/pkgconfig"
     make -j"$(nproc)"
     make install DESTDIR="$root"
     cd "$work"
@@ -164,7 +182,7 @@ EOF
     chmod -R u+rwX,go+rX,go-w "$root"
     # Debian's musl package provides the loader here, so the result runs on
     # the host: a first check before any image is built.
-    "$root/usr/bin/python3.11" -c 'import json, zlib, hashlib, subprocess, select, fcntl, pwd, grp, zipfile, base64, locale, venv, ensurepip'
+    "$root/usr/bin/python3.11" -c 'import json, zlib, hashlib, subprocess, select, fcntl, pwd, grp, zipfile, base64, locale, venv, ensurepip, ctypes; ctypes.CDLL(None).getpid()'
 }
 
 fetch_sources
