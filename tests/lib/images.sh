@@ -1,9 +1,10 @@
 #!/bin/sh
-# Builds the local container images the container tests use, from Debian's
-# archive or the Alpine rootfs, since no registry can be reached. An image
-# that already exists is kept, so reruns cost nothing.
+# Builds the local Debian images the container tests use, from Debian's
+# archive, since no registry can be reached (tests/lib/alpine-image.sh builds
+# the Alpine one). An image that already exists is kept, so reruns cost
+# nothing.
 # Usage: sh tests/lib/images.sh [bookworm] [trixie] [bullseye]
-#            [bookworm-systemd] [trixie-systemd] [alpine]
+#            [bookworm-systemd] [trixie-systemd]
 # A Debian suite gives localhost/venvkit-debian:<suite> (bullseye: Debian 11,
 # Python 3.9, no EXTERNALLY-MANAGED marker); <suite>-systemd gives
 # localhost/venvkit-debian-systemd:<suite>, which boots systemd.
@@ -49,20 +50,9 @@ build_debian_systemd() {
     rm -rf "$tmp"
 }
 
-build_alpine() {
-    image="localhost/venvkit-alpine:3.23"
-    if podman image exists "$image"; then
-        return 0
-    fi
-    root=$(sh "$VENVKIT_ROOT/tests/lib/alpine-rootfs.sh")
-    echo "images: importing $image from $root" >&2
-    tar -C "$root" -c . | podman import --quiet - "$image" >/dev/null
-}
-
 [ $# -gt 0 ] || set -- bookworm trixie
 for name in "$@"; do
     case $name in
-        alpine) build_alpine ;;
         *-systemd) build_debian_systemd "${name%-systemd}" ;;
         *) build_debian "$name" ;;
     esac

@@ -53,3 +53,43 @@ def test_two_names_keep_two_blocks():
     assert one.holds_block(text) and two.holds_block(text)
     left = OpenRCBlock(params(name='one'), None, 'runner').after(text)
     assert 'one venv PATH' not in left and left.count('two venv PATH') == 2 and left.startswith(CREATED)
+
+
+# What a shell makes of the files, sourced twice as a login shell or openrc-run
+# may: the bin directory once, first or last, whatever PATH was before (set,
+# empty or unset). busybox ash under Alpine's own /etc/profile and openrc-run
+# are covered by Molecule's alpine scenario; here the host's POSIX shells.
+SHELLS = [['sh'], ['dash'], ['bash'], ['bash', '--posix']]
+DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+
+def path_after_sourcing(shell, script, before):
+    """PATH after sourcing script twice; before is a PATH value, '' or None (unset)."""
+    setup = 'unset PATH; ' if before is None else 'PATH=%s; ' % before
+    code = setup + '. "$1"; . "$1"; printf %s "$PATH"'
+    result = subprocess.run(['/usr/bin/env', '-i', '/bin/' + shell[0]] + shell[1:] + ['-c', code, 'sh', str(script)],
+                            stdout=subprocess.PIPE, check=True)
+    return result.stdout.decode()
+
+
+@pytest.mark.parametrize('shell', SHELLS, ids=' '.join)
+@pytest.mark.parametrize('position', ['prepend', 'append'])
+@pytest.mark.parametrize('kind', [ProfileScript, OpenRCBlock])
+def test_sourced_twice_the_bin_directory_is_on_path_once(tmp_path, kind, position, shell):
+    script = tmp_path / 'f.sh'
+    script.write_text(kind(params(position=position), BIN, 'runner').after(None))
+    path = path_after_sourcing(shell, script, '/usr/bin:/bin').split(':')
+    assert path.count(BIN) == 1
+    assert path == ([BIN, '/usr/bin', '/bin'] if position == 'prepend' else ['/usr/bin', '/bin', BIN])
+
+
+@pytest.mark.parametrize('shell', SHELLS, ids=' '.join)
+@pytest.mark.parametrize('before', ['', None], ids=['empty', 'unset'])
+def test_without_a_path_login_shells_get_the_bin_directory_and_services_a_default_too(tmp_path, before, shell):
+    profile, block = tmp_path / 'profile.sh', tmp_path / 'conf.d'
+    profile.write_text(ProfileScript(params(), BIN).after(None))
+    block.write_text(OpenRCBlock(params(), BIN, 'runner').after(None))
+    assert path_after_sourcing(shell, profile, before) == BIN
+    # openrc-run always sets a PATH; a conf.d file read without one must not
+    # leave a service that finds nothing but the venv.
+    assert path_after_sourcing(shell, block, before) == BIN + ':' + DEFAULT_PATH
