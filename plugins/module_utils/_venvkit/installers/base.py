@@ -50,7 +50,10 @@ def classify_failure(stderr, stdout=''):
     flat = ' '.join(text.replace('\u2570\u2500\u25b6', ' ').split())
     if 'No space left on device' in text:
         return 'the disk is full (No space left on device)'
-    match = (re.search(r'No matching distribution found for (\S+)', flat)
+    # pip: "satisfies the requirement exceptiongroup>=1.0.2; python_version < "3.11" (from anyio)".
+    wanted = re.search(r'satisfies the requirement (?P<name>[^;,( ]+)[^(]*?(?: \(from (?P<by>[^)]+)\))?'
+                       r' \(from versions', flat)
+    match = (re.search(r'No matching distribution found for ([^;,\s]+)', flat)
              or re.search(r'Because (\S+?)(?:\[\S*\])? was not found in the (?:package registry|provided package '
                           r'locations)', flat))
     unreachable = re.search(r'(Failed to establish a new connection|Connection refused|NewConnectionError|'
@@ -58,7 +61,9 @@ def classify_failure(stderr, stdout=''):
                             r'Max retries exceeded|timed out|Could not fetch URL|ConnectTimeout|'
                             r'Network is unreachable|No route to host|Errno 111|SSLError|'
                             r'error sending request|dns error|tcp connect error)', flat)
-    name = match.group(1).rstrip(',.') if match else None
+    name = match.group(1).rstrip(',.;') if match else None
+    if name and wanted and wanted.group('by'):
+        name = '%s (needed by %s)' % (name, wanted.group('by'))
     if unreachable and name:
         return ('the package index could not be reached (%s), so %s could not be found' % (unreachable.group(1), name))
     if unreachable:
@@ -176,7 +181,7 @@ class Installer:
             why = classify_failure(err, out)
             unreachable = self.unreachable_indexes() if 'was not found' in why else []
             if unreachable:
-                why = 'the package index could not be reached: %s' % '; '.join(unreachable)
+                why = 'where packages come from could not be read: %s' % '; '.join(unreachable)
             elif 'was not found' in why and self.runs_on_musl():
                 why += ('. The venv\'s Python runs on musl libc (Alpine): only musllinux or pure-Python wheels fit '
                         'it, so a package that the index has for manylinux (glibc) only is not found here')
@@ -200,19 +205,23 @@ class Installer:
                       stderr=err[-4000:])
 
     def unreachable_indexes(self):
-        """The configured index URLs that do not answer, with the reason."""
+        """The configured indexes and find_links URLs that cannot be read, with the reason."""
         p = self.params
-        if p['no_index']:
-            return []
         # Imported on this failure path only: it is heavy for a no-op run.
         from ansible.module_utils.urls import open_url
         failures = []
-        for url in [p['index_url']] + list(p['extra_index_urls']):
+        indexes = [] if p['no_index'] else [p['index_url']] + list(p['extra_index_urls'])
+        links = [url for url in p['find_links'] if url and url.startswith(('http://', 'https://'))]
+        for url in indexes + links:
             if not url:
                 continue
             try:
-                open_url(strip_credentials(url), method='HEAD', timeout=10, validate_certs=True).close()
+                open_url(strip_credentials(url), method='GET' if url in links else 'HEAD', timeout=10,
+                         validate_certs=True).close()
             except Exception as exc:  # pylint: disable=broad-except
-                if getattr(exc, 'code', None) is None:  # an HTTP status means the server answered
-                    failures.append('%s (%s)' % (redact(url, self.ctx.secrets), getattr(exc, 'reason', exc)))
+                code = getattr(exc, 'code', None)
+                # An index that answers at all is there; a find_links page must be readable.
+                if code is None or (url in links and code >= 400):
+                    failures.append('%s (%s)' % (redact(url, self.ctx.secrets),
+                                                 'HTTP %d' % code if code else getattr(exc, 'reason', exc)))
         return failures
