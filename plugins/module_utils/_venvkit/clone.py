@@ -11,8 +11,8 @@ bytecode) are hard links to the live generation's, since an install never
 writes through them (pip unlinks a file before it writes a new one, uv
 links or renames, Python writes bytecode by rename). Real copies are made of
 everything an install may rewrite in place: the venv's own files
-(pyvenv.cfg), its scripts in bin/, .pth files, and the metadata of every
-distribution. Where a link cannot be made (another file system), it copies.
+(pyvenv.cfg), its scripts in bin/ and .pth files. Where a link cannot be
+made (another file system), it copies.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,10 +34,15 @@ _NO_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES, errno.ENOTSUP)
 
 
 def must_copy(relative_dir, name):
-    """Whether a file of the venv gets a copy of its own rather than a shared link."""
+    """Whether a file of the venv gets a copy of its own rather than a shared link.
+
+    Scripts are written in place by pip's script maker (distlib opens an
+    existing script for writing), the venv's own files hold its path, and a
+    .pth file may be appended to. A distribution's metadata is written once,
+    in a new .dist-info directory, and removed with it: it is shared.
+    """
     first = relative_dir.split(os.sep, 1)[0]
-    return (relative_dir in ('', '.') or first == 'bin' or name.endswith('.pth')
-            or '.dist-info' in relative_dir or '.egg-info' in relative_dir)
+    return relative_dir in ('', '.') or first == 'bin' or name.endswith('.pth')
 
 
 def clone_venv(source, target, link=True):

@@ -307,17 +307,29 @@ class PipVenv:
             plan.fresh = True
         if plan.action != 'none':
             base.ensure_version(ctx.process)
-        if plan.action in ('update', 'migrate'):
+        # Check mode predicts with a dry run; so does sync, which must know what to keep. A real
+        # update builds at once and compares afterwards (build_then_compare): a dry run first
+        # would resolve everything twice, and the copy of a generation costs little.
+        plan.moves_dir = moves_dir
+        if plan.action in ('update', 'migrate') and (self.check_mode or p['sync']):
             self._predict(plan, installer)
             if not plan.package_changes and plan.action == 'update' and not moves_dir and not plan.fresh:
                 plan.decide('refresh')
-            elif p['upgrade'] and plan.action == 'update' and plan.reason is None:
-                plan.reason = 'upgrade: newer releases of %s' % ', '.join(
-                    sorted(set(plan.package_changes.get('upgraded', []) + plan.package_changes.get('installed', []))))
+            else:
+                self._upgrade_reason(plan)
         if plan.action in ('none', 'refresh'):
             plan.after = plan.before
             plan.links = LinkPlan(self.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners))
         return plan
+
+    def _upgrade_reason(self, plan):
+        if self.params['upgrade'] and plan.action == 'update' and plan.reason is None and plan.package_changes:
+            moved = plan.package_changes.get('upgraded', []) + plan.package_changes.get('installed', [])
+            plan.reason = 'upgrade: newer releases of %s' % ', '.join(sorted(set(moved)))
+
+    def _same_set(self, plan, after):
+        """After a real update built without a dry run: did it change nothing at all?"""
+        return plan.action == 'update' and not plan.moves_dir and not plan.fresh and not changes(plan.before, after)
 
     def _pip_missing(self, venv, installer):
         """A venv whose pip is gone (an in-place build killed during ensurepip) cannot be updated with pip."""
@@ -408,6 +420,10 @@ class PipVenv:
     def apply(self, plan, installer):
         """Carry out the plan; on a failure everything is put back as it was."""
         if plan.action in ('none', 'refresh'):
+            plan.after = plan.before
+            if plan.links is None:
+                plan.links = LinkPlan(self.path, self.params['link_scripts'],
+                                      console_scripts(plan.live, owners=self.ctx.owners))
             self._check_usable(plan.live)
             if plan.action == 'refresh' or plan.state.get('legacy'):
                 self._write_state(plan, plan.live, installer, refresh=True)
@@ -449,8 +465,15 @@ class PipVenv:
         self._new_dir(new)
         try:
             self._build(plan, installer, new)
-            self._check_usable(new)
             after = installed_packages(new)
+            if plan.after is None and self._same_set(plan, after):
+                # The inputs changed, the packages did not: the live venv stays, with its new fingerprint.
+                remove_generation(new)
+                plan.decide('refresh')
+                return self.apply(plan, installer)
+            plan.after = after
+            self._upgrade_reason(plan)
+            self._check_usable(new)
             scripts = console_scripts(new, owners=self.ctx.owners)
             # Planned before the swap, so that a conflict fails with nothing changed.
             plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
@@ -491,11 +514,14 @@ class PipVenv:
             self.in_place_started = False
             self._check_usable(plan.live)
             after = installed_packages(plan.live)
+            plan.after = after
+            self._upgrade_reason(plan)
             scripts = console_scripts(plan.live, owners=self.ctx.owners)
             plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
             self._write_state(plan, plan.live, installer, adopted=self._keeps_moved(plan))
             self._expose_and_link(plan)
-            return self._report(plan, plan.live, after, True, installer, scripts)
+            changed = bool(changes(plan.before, after)) or plan.links.changed
+            return self._report(plan, plan.live, after, changed, installer, scripts)
         # Built beside, then renamed into place: a kill leaves no half-built venv at path.
         build = os.path.join(layout.gens_dir, 'in-place-new')
         self._new_dir(build)

@@ -41,6 +41,8 @@ class VenvPlan:
         self.after = None
         self.listing = None
         self.fresh = False
+        # A directory at path that an atomic update moves aside (so it builds even with the same packages).
+        self.moves_dir = False
         self.links = None
         self.exposure = None
 

@@ -181,7 +181,7 @@ class Installer:
             why = classify_failure(err, out)
             unreachable = self.unreachable_indexes() if 'was not found' in why else []
             if unreachable:
-                why = 'where packages come from could not be read: %s' % '; '.join(unreachable)
+                why = 'the package index could not be reached or read: %s' % '; '.join(unreachable)
             elif 'was not found' in why and self.runs_on_musl():
                 why += ('. The venv\'s Python runs on musl libc (Alpine): only musllinux or pure-Python wheels fit '
                         'it, so a package that the index has for manylinux (glibc) only is not found here')
@@ -223,5 +223,5 @@ class Installer:
                 # An index that answers at all is there; a find_links page must be readable.
                 if code is None or (url in links and code >= 400):
                     failures.append('%s (%s)' % (redact(url, self.ctx.secrets),
-                                                 'HTTP %d' % code if code else getattr(exc, 'reason', exc)))
+                                                 'HTTP %s' % code if code else getattr(exc, 'reason', exc)))
         return failures
