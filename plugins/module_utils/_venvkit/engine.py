@@ -17,23 +17,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import grp
 import os
 import pwd
-import grp
-import time
 
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import (
-    clone_venv, relocate, stabilize_activation)
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit import sbom
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.apply import Apply
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import (
     redact, redact_all, secrets_in)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
-    DIR_MODE, Trust, check_trusted, describe_uid, identity, make_dirs, remove_created, remove_tree)
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
-    Layout, prune, remove_generation, swap, swap_back)
+    DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, remove_created, remove_tree)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import Layout
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
     SEED_DISTRIBUTIONS, changes, console_scripts, format_packages, installed_packages, listing_signature)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import select_installer
@@ -44,11 +40,11 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock impor
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import (
     PIP_VENV_OPTIONS, input_problems, with_defaults)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process, RunAs, call_as
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process, RunAs
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.removal import Removal
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.rollback import Rollback
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint, write_state
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run, usable_problems
 
 
@@ -195,7 +191,7 @@ class PipVenv:
         if self.check_mode:
             with Lock(self.layout.lock_path, p['lock_timeout'], create=False):
                 plan = self.plan(installer, inputs, python_path, exposure)
-                return self._report_check(plan, installer)
+                return self.report_check(plan, installer)
         created = self._make_dirs()
         lock = Lock(self.layout.lock_path, p['lock_timeout'])
         with lock:
@@ -205,7 +201,7 @@ class PipVenv:
             try:
                 self.ctx.workdir_parent = self.layout.gens_dir
                 plan = self.plan(installer, inputs, python_path, exposure)
-                return self.apply(plan, installer)
+                return Apply(self).apply(plan)
             except BaseException:
                 self.ctx.cleanup()
                 # A failed run leaves the generations directory as it found it, down to its times.
@@ -267,6 +263,7 @@ class PipVenv:
         self.live_before = current.venv
         base = BasePython(python_path, recorded=current.state.get('python'))
         plan = VenvPlan(current, base, fingerprint(p, base, inputs, installer.name))
+        plan.installer = installer
         if plan.live is None:
             plan.decide('create', 'no venv at %s' % self.path if current.kind != 'dangling' else
                         'the link at %s points to a generation that is gone' % self.path)
@@ -316,18 +313,18 @@ class PipVenv:
             if not plan.package_changes and plan.action == 'update' and not moves_dir and not plan.fresh:
                 plan.decide('refresh')
             else:
-                self._upgrade_reason(plan)
+                self.upgrade_reason(plan)
         if plan.action in ('none', 'refresh'):
             plan.after = plan.before
             plan.links = LinkPlan(self.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners))
         return plan
 
-    def _upgrade_reason(self, plan):
+    def upgrade_reason(self, plan):
         if self.params['upgrade'] and plan.action == 'update' and plan.reason is None and plan.package_changes:
             moved = plan.package_changes.get('upgraded', []) + plan.package_changes.get('installed', [])
             plan.reason = 'upgrade: newer releases of %s' % ', '.join(sorted(set(moved)))
 
-    def _same_set(self, plan, after):
+    def same_set(self, plan, after):
         """After a real update built without a dry run: did it change nothing at all?"""
         return plan.action == 'update' and not plan.moves_dir and not plan.fresh and not changes(plan.before, after)
 
@@ -362,7 +359,7 @@ class PipVenv:
         after.update(installer.resolve(scratch, fresh=False))
         return after, console_scripts(scratch, owners=self.ctx.owners)
 
-    def _check_usable(self, venv):
+    def check_usable(self, venv):
         problems = usable_problems(self.path, venv, self.params['usable_by'])
         if problems:
             raise VenvkitError('usable_by: %s. Choose an interpreter and a path every listed user can reach'
@@ -370,13 +367,13 @@ class PipVenv:
 
     # -- reporting ------------------------------------------------------------
 
-    def _report(self, plan, venv, after, changed, installer, scripts=None):
+    def report(self, plan, venv, after, changed, scripts=None):
         ch = changes(plan.before, after)
         base_version = plan.base.version or (plan.state.get('python') or {}).get('version')
         self.result.update(
             changed=changed, active=venv, packages=after, created=plan.action == 'create',
             recreated=plan.action == 'recreate', reason=plan.reason, fingerprint=plan.fingerprint,
-            installer=installer.name, installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
+            installer=plan.installer.name, installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
             removed=ch.get('removed', []),
             python=dict(path=os.path.join(self.path, 'bin', 'python'),
                         executable=os.path.realpath(os.path.join(venv, 'bin', 'python')) if venv else None,
@@ -400,7 +397,7 @@ class PipVenv:
                 self.result['diff'] = [self.result['diff']] + diffs
         return self.result
 
-    def _report_check(self, plan, installer):
+    def report_check(self, plan, installer):
         scripts = None
         if plan.fresh and self.predict_fresh:
             plan.after, scripts = self._predict_fresh(plan, installer)
@@ -410,190 +407,7 @@ class PipVenv:
             # After an update the scripts are those of the live venv, plus or minus the change's.
             scripts = console_scripts(plan.live, owners=self.ctx.owners)
         if plan.action in ('none', 'refresh'):
-            self._check_usable(plan.live)
+            self.check_usable(plan.live)
         if plan.links is None:
             plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts or {})
-        return self._report(plan, plan.live, plan.after, plan.builds or plan.links.changed, installer, scripts)
-
-    # -- applying -------------------------------------------------------------
-
-    def apply(self, plan, installer):
-        """Carry out the plan; on a failure everything is put back as it was."""
-        if plan.action in ('none', 'refresh'):
-            plan.after = plan.before
-            if plan.links is None:
-                plan.links = LinkPlan(self.path, self.params['link_scripts'],
-                                      console_scripts(plan.live, owners=self.ctx.owners))
-            self._check_usable(plan.live)
-            if plan.action == 'refresh' or plan.state.get('legacy'):
-                self._write_state(plan, plan.live, installer, refresh=True)
-            self._expose_and_link(plan)
-            scripts = console_scripts(plan.live, owners=self.ctx.owners)
-            return self._report(plan, plan.live, plan.before, plan.links.changed, installer, scripts)
-        if self.params['update'] == 'in_place' and plan.current.kind != 'generation':
-            return self._apply_in_place(plan, installer)
-        return self._apply_atomic(plan, installer)
-
-    def _new_dir(self, path):
-        os.mkdir(path, DIR_MODE)
-        os.chmod(path, DIR_MODE)
-        self.owner.give(path)
-
-    def _build(self, plan, installer, target):
-        """Fill target (an empty directory of the owner's) with the planned venv."""
-        if plan.fresh:
-            installer.create(plan.base, target)
-        else:
-            call_as(self.ctx.run_as, clone_venv, plan.live, target)
-        installer.install(target)
-        if self.params['sync'] and not plan.fresh:
-            self._sync(installer, target)
-        if self.params['update'] == 'atomic':
-            call_as(self.ctx.run_as, stabilize_activation, target, self.path)
-
-    def _sync(self, installer, venv):
-        keep = installer.resolve(venv, fresh=True)
-        extra = sorted(n for n in installed_packages(venv) if n not in keep and n not in SEED_DISTRIBUTIONS)
-        if extra:
-            installer.uninstall(venv, extra)
-
-    def _apply_atomic(self, plan, installer):
-        layout = self.layout
-        new = layout.next_generation()
-        moved_name = self._moved_name(plan)
-        swapped = None
-        self._new_dir(new)
-        try:
-            self._build(plan, installer, new)
-            after = installed_packages(new)
-            if plan.after is None and self._same_set(plan, after):
-                # The inputs changed, the packages did not: the live venv stays, with its new fingerprint.
-                remove_generation(new)
-                plan.decide('refresh')
-                return self.apply(plan, installer)
-            plan.after = after
-            self._upgrade_reason(plan)
-            self._check_usable(new)
-            scripts = console_scripts(new, owners=self.ctx.owners)
-            # Planned before the swap, so that a conflict fails with nothing changed.
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
-            self._write_state(plan, new, installer)
-            swapped = swap(layout, new, plan.current, moved_name)
-            self._expose_and_link(plan)
-        except BaseException:
-            if swapped is not None:
-                swap_back(layout, swapped)
-            remove_generation(new)
-            raise
-        if swapped.moved and self._keeps_moved(plan):
-            self.result['migrated'] = swapped.moved
-        elif swapped.moved:
-            remove_tree(swapped.moved)
-            try:
-                os.unlink(layout.state_path(self.path))
-            except OSError:
-                pass
-        self.result['pruned'] = prune(layout, self.params['keep_generations'], new)
-        return self._report(plan, new, after, True, installer, scripts)
-
-    def _moved_name(self, plan):
-        return '%s-%d' % ('migrated' if self._keeps_moved(plan) else 'retired', int(time.time()))
-
-    @staticmethod
-    def _keeps_moved(plan):
-        """A directory at path that the module did not build is moved aside and kept, never deleted."""
-        return plan.current.kind == 'foreign_dir' or bool(plan.state.get('adopted'))
-
-    def _apply_in_place(self, plan, installer):
-        layout = self.layout
-        if not plan.fresh:
-            self.in_place_started = True
-            installer.install(plan.live)
-            if self.params['sync']:
-                self._sync(installer, plan.live)
-            self.in_place_started = False
-            self._check_usable(plan.live)
-            after = installed_packages(plan.live)
-            plan.after = after
-            self._upgrade_reason(plan)
-            scripts = console_scripts(plan.live, owners=self.ctx.owners)
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
-            self._write_state(plan, plan.live, installer, adopted=self._keeps_moved(plan))
-            self._expose_and_link(plan)
-            changed = bool(changes(plan.before, after)) or plan.links.changed
-            return self._report(plan, plan.live, after, changed, installer, scripts)
-        # Built beside, then renamed into place: a kill leaves no half-built venv at path.
-        build = os.path.join(layout.gens_dir, 'in-place-new')
-        self._new_dir(build)
-        moved = None
-        try:
-            self._build(plan, installer, build)
-            call_as(self.ctx.run_as, relocate, build, build, self.path)
-            self._check_usable(build)
-            after = installed_packages(build)
-            scripts = console_scripts(build, owners=self.ctx.owners)
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
-            if plan.current.kind in ('in_place', 'foreign_dir'):
-                moved = os.path.join(layout.gens_dir, self._moved_name(plan))
-                os.rename(self.path, moved)
-            elif plan.current.kind == 'empty':
-                os.rmdir(self.path)
-            elif plan.current.kind == 'dangling':
-                os.unlink(self.path)
-            os.rename(build, self.path)
-            try:
-                self._write_state(plan, self.path, installer)
-                self._expose_and_link(plan)
-            except BaseException:
-                os.rename(self.path, build)
-                if moved:
-                    os.rename(moved, self.path)
-                    moved = None
-                raise
-        except BaseException:
-            if os.path.lexists(build):
-                remove_tree(build)
-            if moved and not os.path.lexists(self.path):
-                os.rename(moved, self.path)
-            raise
-        if moved and self._keeps_moved(plan):
-            self.result['migrated'] = moved
-        elif moved:
-            remove_tree(moved)
-        return self._report(plan, self.path, after, True, installer, scripts)
-
-    def _write_state(self, plan, venv, installer, refresh=False, adopted=False):
-        p = self.params
-        previous = plan.state if refresh else {}
-        state = dict(
-            fingerprint=plan.fingerprint, listing=listing_signature(venv), python=plan.base.record(venv),
-            link_dirs=[p['link_scripts']['dest']] if p['link_scripts'] else [],
-            exposure=dict((k, p['expose'][k]) for k in ('name', 'profile_dir', 'systemd_dir', 'openrc_conf_dir'))
-            if p['expose'] else previous.get('exposure'),
-            installer=installer.name, owner=self.owner.record(), identity=identity(venv),
-            created=previous.get('created') or int(time.time()), adopted=adopted or bool(previous.get('adopted')))
-        state.update(self.ctx.notes)
-        state_path = self.layout.state_path(venv)
-        write_state(state_path, state)
-        plan.state = state
-        if not refresh or sbom.read(state_path) is None:
-            previous_sbom = sbom.read(self.layout.state_path(plan.live)) if plan.live else None
-            hashes = sbom.hashes_of(previous_sbom)
-            hashes.update(self.ctx.hashes)
-            sbom.write(state_path, sbom.build(self.path, installed_packages(venv), hashes, installer.name))
-
-    def _expose_and_link(self, plan):
-        """Write the PATH files, then the links; when either fails, neither stays."""
-        if plan.exposure is not None:
-            try:
-                plan.exposure.apply()
-            except (IOError, OSError) as exc:
-                raise VenvkitError('expose: writing the PATH files failed, and what was written is put back: %s'
-                                   % exc)
-        try:
-            plan.links.apply()
-        except BaseException:
-            plan.links.undo()
-            if plan.exposure is not None:
-                plan.exposure.undo()
-            raise
+        return self.report(plan, plan.live, plan.after, plan.builds or plan.links.changed, scripts)

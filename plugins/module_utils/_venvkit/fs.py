@@ -191,12 +191,14 @@ def remove_created(created):
             pass
 
 
-def atomic_write(path, data, mode=FILE_MODE, uid=-1, gid=-1, validate=None):
+def atomic_write(path, data, mode=FILE_MODE, owner=(-1, -1), validate=None):
     """Replace path with data in one rename; nothing changes when anything fails.
 
-    data is text or bytes; validate, when given, is called with the
-    temporary file's path and raises to stop the rename.
+    data is text or bytes; owner is (uid, gid), -1 for either keeps the
+    writer's; validate, when given, is called with the temporary file's path
+    and raises to stop the rename.
     """
+    uid, gid = owner
     if not isinstance(data, bytes):
         data = data.encode('utf-8')
     directory, base = os.path.split(path)

@@ -133,6 +133,6 @@ def write_inline(params, directory, uid=-1, gid=-1):
     for kind in ('requirements', 'constraints'):
         for item in params['inline_' + kind]:
             path = os.path.join(directory, item['name'])
-            atomic_write(path, item['content'], mode=0o600, uid=uid, gid=gid)
+            atomic_write(path, item['content'], mode=0o600, owner=(uid, gid))
             written[kind].append(path)
     return written

@@ -163,7 +163,8 @@ class Installer:
         path = os.path.join(self.ctx.workdir(), 'packages.txt')
         if not os.path.exists(path):
             uid = self.ctx.run_as.uid if self.ctx.run_as else -1
-            atomic_write(path, ''.join(spec.strip() + '\n' for spec in self.params['packages']), mode=0o600, uid=uid)
+            atomic_write(path, ''.join(spec.strip() + '\n' for spec in self.params['packages']), mode=0o600,
+                         owner=(uid, -1))
         return path
 
     def has_selection(self):
