@@ -219,6 +219,10 @@ class Installer:
             try:
                 open_url(strip_credentials(url), method='GET' if url in links else 'HEAD', timeout=10,
                          validate_certs=True).close()
+            except (NameError, AttributeError, TypeError, ImportError):
+                # The probe cannot run on this Python (open_url needs the ssl
+                # module, which some builds lack): it proves nothing about the URL.
+                continue
             except Exception as exc:  # pylint: disable=broad-except
                 code = getattr(exc, 'code', None)
                 # An index that answers at all is there; a find_links page must be readable.

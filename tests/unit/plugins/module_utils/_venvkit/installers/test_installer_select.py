@@ -122,3 +122,23 @@ def test_bundled_pip_wheels_are_found_newest_first(tmp_path):
     base_python.version = '3.11.2'
     names = [os.path.basename(p) for p in base.bundled_pip_wheels(base_python) if str(bundled) in p]
     assert names == ['pip-23.10-py3-none-any.whl', 'pip-23.2.1-py3-none-any.whl', 'pip-9.0.1-py3-none-any.whl']
+
+
+@pytest.mark.parametrize('raised, blamed', [
+    (NameError("name 'ssl' is not defined"), False),
+    (OSError('[Errno 111] Connection refused'), True),
+])
+def test_only_a_failed_request_blames_the_index(monkeypatch, pip_env, raised, blamed):
+    """A Python without ssl makes open_url itself fail: that says nothing of the index."""
+    from ansible.module_utils import urls
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import PIP_VENV_OPTIONS, with_defaults
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process
+
+    def broken(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(urls, 'open_url', broken)
+    params = with_defaults(PIP_VENV_OPTIONS, dict(path='/opt/x', installer='pip', index_url='http://127.0.0.1:9/simple'))
+    failures = select_installer(Context(params, Process(dict(pip_env)))).unreachable_indexes()
+    assert failures == (['http://127.0.0.1:9/simple (%s)' % raised] if blamed else [])
