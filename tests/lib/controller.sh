@@ -169,7 +169,8 @@ run() {
     # and the venv's scripts resolve the same inside and out; the venv
     # first on PATH, as env.sh puts the dev venv.
     # shellcheck disable=SC2086 # options, one a word
-    # uv reads no pip.conf: the same wheels, by its own variables (tests/lib/index.sh resolves with it).
+    # uv reads no pip.conf, and uv pip compile ignores UV_NO_INDEX:
+    # tests/lib/index.sh passes the wheel directory to uv and pip itself.
     podman run --rm --network=none --init \
         --name "venvkit-controller-$version-$$" \
         --volume="$VENVKIT_ROOT:$VENVKIT_ROOT" \
@@ -178,7 +179,7 @@ run() {
         --volume="$home:/root" \
         --volume="$wheels:/srv/wheels:ro" \
         --env=PATH="$VENVKIT_ROOT/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-        --env=UV_NO_INDEX=1 --env=UV_FIND_LINKS=/srv/wheels \
+        --env=VENVKIT_OFFLINE_WHEELS=/srv/wheels \
         $git_mount --workdir="$VENVKIT_ROOT" $opts "$image" "$@"
 }
 

@@ -8,7 +8,9 @@
 #       Python of PYVERSIONS ("3.9 3.13"); NAME/.pins-<version> says which.
 #       manylinux (glibc) wheels, or those of the platform tags in
 #       VENVKIT_INDEX_PLATFORMS, e.g. "musllinux_1_2_x86_64 musllinux_1_1_x86_64"
-#       for the musl python3 of the Alpine image (tests/lib/alpine-image.sh)
+#       for the musl python3 of the Alpine image (tests/lib/alpine-image.sh);
+#       from the directory VENVKIT_OFFLINE_WHEELS alone, where it is set (the
+#       controller of tests/lib/controller.sh has no network)
 #   index_start DIR                        serve DIR; sets VENVKIT_INDEX_URL
 #   index_stop                             stop the server (put it in a trap)
 
@@ -29,6 +31,10 @@ index_wheels() {
         esac
     fi
     platform_opts=""
+    source_opts=""
+    if [ -n "${VENVKIT_OFFLINE_WHEELS:-}" ]; then
+        source_opts="--no-index --find-links $VENVKIT_OFFLINE_WHEELS"
+    fi
     for platform in $platforms; do
         platform_opts="$platform_opts --platform $platform"
     done
@@ -44,13 +50,14 @@ index_wheels() {
         # (anyio needs exceptiongroup below 3.11). uv resolves for the
         # Python and platform it is given; pip fetches exactly those pins.
         pins="$dir/.pins-$pyversion"
+        # shellcheck disable=SC2086 # options, one a word
         printf '%s\n' "$@" |
-            uv pip compile --quiet --no-header --no-annotate --system-certs \
+            uv pip compile $source_opts --quiet --no-header --no-annotate --system-certs \
                 --cache-dir "$VENVKIT_BUILD/uv-cache" --only-binary :all: \
                 --python-version "$pyversion" --python-platform "$uv_platform" \
                 -o "$pins" - >&2 || return 1
         # shellcheck disable=SC2086 # $platform_opts is one option a word
-        pip download -qq --disable-pip-version-check -d "$dir" --no-deps \
+        pip download -qq --disable-pip-version-check -d "$dir" --no-deps $source_opts \
             --only-binary=:all: --python-version "$pyversion" $platform_opts \
             -r "$pins" >&2 || return 1
     done
