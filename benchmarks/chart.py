@@ -33,7 +33,9 @@ def bars(ax, labels, values, title, unit='s'):
 
 def main():
     noop, install, fleet = load('noop'), load('install'), load('fleet')
-    panels = [p for p in (noop, install, install, install, fleet) if p]
+    # One panel for the no-op, one per cold install set and one for the bump, one for the fleet.
+    installs = [install] * (len(install['cold_median']) + 1) if install else []
+    panels = [p for p in [noop] + installs + [fleet] if p]
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.4 * len(panels)))
     axes = list(axes) if len(panels) > 1 else [axes]
     if noop:
@@ -53,7 +55,9 @@ def main():
         sizes = sorted(fleet['sizes'], key=int)
         xs = [int(s) for s in sizes]
         series = [('trivial play (floor)', lambda r: r['floor'])]
-        for mode in ('index', 'index-uv', 'wheelhouse-uv'):
+        # The modes the results have: results written before uv was a mode have index and wheelhouse.
+        modes = [m for m in ('index', 'index-uv', 'wheelhouse', 'wheelhouse-uv') if m in fleet['sizes'][sizes[0]]]
+        for mode in modes:
             series += [('role no-op, %s' % mode, lambda r, m=mode: r[m]['noop']),
                        ('role cold, %s' % mode, lambda r, m=mode: r[m]['cold'])]
         for label, get in series:

@@ -105,7 +105,8 @@ def main():
     res['incremental_median'] = dict((m, lib.median(t)) for m, t in res['incremental'].items())
     for name, meds in res['cold_median'].items():
         base = meds['ansible.builtin.pip']
-        print('cold install of %s (median of %d)' % (' '.join(SETS[name]), opts.runs))
+        origin = ', from a wheel directory without pip' if name.endswith('-nopip') else ''
+        print('cold install of %s%s (median of %d)' % (' '.join(SETS[name]), origin, opts.runs))
         for label, value in meds.items():
             print('  %-22s %7.2f s  %5.1fx' % (label, value, base / value))
     base = res['incremental_median']['ansible.builtin.pip']
