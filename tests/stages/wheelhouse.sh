@@ -150,7 +150,7 @@ index_stop
 expect "second run, no index anywhere, changes nothing" 0 "$(play "$work/run2.log" "$work/fleet.json")"
 # The raw probe reported the key of the wheels on each host: nothing is copied or unpacked.
 expect "second run: no wheelhouse task ran on a host" 0 \
-    "$(awk '/^TASK \[/ { on = ($0 ~ /(Empty the wheelhouse|Unpack the wheels|Write the key)/) }
+    "$(awk '/^TASK \[/ { on = ($0 ~ /(Empty the wheelhouse|Copy the archive|Unpack the wheels)/) }
             on && /^(ok|changed|fatal):/ { n++ } END { print n + 0 }' "$work/run2.log")"
 expect "check mode changes nothing" 0 "$(play "$work/check.log" "$work/fleet.json" --check)"
 
