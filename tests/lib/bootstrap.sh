@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the test suite needs on a fresh Debian or Ubuntu machine:
 # Debian packages (when run as root and missing), then a virtual environment
-# with the pinned test tools, then the collection tree Ansible reads.
+# with the pinned test tools (nox among them), then the collection tree
+# Ansible reads.
 set -eu
 . "$(dirname "$0")/env.sh"
 

@@ -1,6 +1,7 @@
 # shellcheck shell=sh
-# Sourced by tests/run and every stage: one place that says where the test
-# tools, the collection tree and the container settings live.
+# Sourced by the shell helpers here, demo/run and benchmarks/run: where the
+# dev venv, the collection tree and the container settings live
+# (tests/harness/env.py says the same to the Python side).
 if [ -z "${VENVKIT_ROOT:-}" ]; then
     VENVKIT_ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
     while [ ! -f "$VENVKIT_ROOT/galaxy.yml" ] && [ "$VENVKIT_ROOT" != / ]; do
@@ -19,9 +20,3 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 export CONTAINERS_CONF="$VENVKIT_ROOT/tests/lib/containers.conf"
 export ANSIBLE_NOCOLOR=1
 export ANSIBLE_FORCE_COLOR=0
-# VENVKIT_ANSIBLE_VENV=<venv>: Ansible from that venv instead of the dev
-# venv's, for the lowest supported ansible-core (see tests/stages/matrix.sh).
-if [ -n "${VENVKIT_ANSIBLE_VENV:-}" ]; then
-    PATH="$VENVKIT_ANSIBLE_VENV/bin:$PATH"
-    ansible --version | sed -n 1p >&2
-fi
