@@ -31,7 +31,7 @@ from pathlib import Path
 
 from harness.env import BUILD, ROOT, tool
 from harness.podman import podman
-from harness.sanity import bootstrapped_pip
+from harness.sanity import bootstrapped_packages
 
 PYTHON = '3.13'
 BASE = BUILD / 'controller'
@@ -77,7 +77,8 @@ def _ansible_test_requirements(version: str, dest: Path) -> list[Path]:
                 files[-1].write_bytes(wheel.read(name))
         source = wheel.read('ansible_test/_internal/python_requirements.py').decode()
     files.append(dest / 'pip.txt')
-    files[-1].write_text('pip==%s\n' % bootstrapped_pip(source, 'ansible-core %s' % version))
+    files[-1].write_text(''.join('%s==%s\n' % pin for pin in
+                                 bootstrapped_packages(source, 'ansible-core %s' % version).items()))
     return files
 
 

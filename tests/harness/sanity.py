@@ -3,10 +3,10 @@
 Its pip bootstrap: ansible-test bootstraps pip into each virtual environment
 it makes with a script downloaded from ci-files.testing.ansible.com, which CI
 cannot reach. It looks in its cache first, so a stand-in goes there: it
-installs the pip ansible-test asks for, with no index, from a wheel fetched
-beforehand with the dev venv's pip. The pip version is read from
-ansible-test's own source, so an ansible-core upgrade cannot silently bring
-the download back.
+installs the packages ansible-test asks for (pip; before 2.17 setuptools and
+wheel too), with no index, from wheels fetched beforehand with the dev venv's
+pip. Their versions are read from ansible-test's own source, so an
+ansible-core upgrade cannot silently bring the download back.
 
 The installed Pythons: pyenv's shims exist for every installed Python but
 fail for those not selected, and ansible-test takes any python3.X on PATH as
@@ -22,11 +22,13 @@ from pathlib import Path
 
 from harness.env import BUILD, tool
 
-PIP_PIN = re.compile(r"default_packages = dict\(\s*pip='([^']+)'")
+DEFAULT_PACKAGES = re.compile(r"default_packages = dict\(([^)]*)\)")
+PIN = re.compile(r"(\w+)='([^']+)'")
 STANDIN = '''\
 # Stand-in for get-pip.py, written by the venvkit.python sanity session.
 # ansible-test runs it as: python get_pip.py [pip options] pip==X --no-setuptools --no-wheel
-# and it installs pip from a local wheel, with no index.
+# (before 2.17: pip==X setuptools==Y wheel==Z)
+# and it installs them from local wheels, with no index.
 import sys
 sys.path.insert(0, %(wheel)r)
 from pip._internal.cli.main import main
@@ -35,26 +37,29 @@ sys.exit(main(['install', '--no-index', '--find-links', %(wheels)r] + args))
 '''
 
 
-def bootstrapped_pip(source: str, where: str) -> str:
-    """The pip version ansible-test bootstraps, from its python_requirements.py."""
-    match = PIP_PIN.search(source)
-    if not match:
+def bootstrapped_packages(source: str, where: str) -> dict[str, str]:
+    """The packages and versions ansible-test bootstraps, from its python_requirements.py."""
+    match = DEFAULT_PACKAGES.search(source)
+    packages = dict(PIN.findall(match.group(1))) if match else {}
+    if 'pip' not in packages:
         raise RuntimeError('cannot find the pip version ansible-test bootstraps in %s' % where)
-    return match.group(1)
+    return packages
 
 
 def pip_standin(ansible_test: Path) -> None:
     """Put the stand-in for the pip the ansible_test package at that path bootstraps into its cache."""
     requirements = ansible_test / '_internal' / 'python_requirements.py'
-    version = bootstrapped_pip(requirements.read_text(), str(requirements))
+    packages = bootstrapped_packages(requirements.read_text(), str(requirements))
     wheels = BUILD / 'sanity' / 'wheels'
-    wheel = wheels / ('pip-%s-py3-none-any.whl' % version)
-    if not wheel.is_file():
+    missing = ['%s==%s' % (name, version) for name, version in packages.items()
+               if not list(wheels.glob('%s-%s-*.whl' % (name, version)))]
+    if missing:
         subprocess.run([tool('pip'), 'download', '-qq', '--disable-pip-version-check', '--no-deps',
-                        '--only-binary', ':all:', '-d', str(wheels), 'pip==' + version], check=True)
+                        '--only-binary', ':all:', '-d', str(wheels)] + missing, check=True)
+    wheel = wheels / ('pip-%s-py3-none-any.whl' % packages['pip'])
     cache = Path.home() / '.ansible' / 'test' / 'cache'
     cache.mkdir(parents=True, exist_ok=True)
-    target = cache / ('get_pip_%s.py' % version.replace('.', '_'))
+    target = cache / ('get_pip_%s.py' % packages['pip'].replace('.', '_'))
     part = target.with_suffix('.part')
     part.write_text(STANDIN % {'wheel': str(wheel), 'wheels': str(wheels)})
     part.replace(target)
