@@ -285,6 +285,11 @@ def molecule_offline(session: nox.Session) -> None:
 def molecule_offline_lowest(session: nox.Session) -> None:
     """The offline scenario with ansible-playbook of the lowest supported ansible-core release."""
     install_release(session, RELEASES[LOWEST])
+    # Molecule runs whichever ansible-playbook comes first on PATH: this venv's.
+    version = str(session.run('ansible-playbook', '--version', silent=True)).splitlines()[0]
+    if '[core %s]' % RELEASES[LOWEST] not in version:
+        session.error('ansible-playbook is %s, not ansible-core %s' % (version, RELEASES[LOWEST]))
+    session.log(version)
     offline(session, str(VENV / 'bin' / 'molecule'))
 
 
