@@ -106,7 +106,10 @@ def install_release(session: nox.Session, release: str, *packages: str) -> None:
     constraints = Path(session.create_tmp()) / 'constraints.txt'
     constraints.write_text(''.join(line for line in (ROOT / 'tests' / 'requirements.txt').read_text().splitlines(True)
                                    if not line.startswith('ansible-core==')))
-    session.install('ansible-core==' + release, *packages, env={'UV_CONSTRAINT': str(constraints)})
+    # In the controller of the current session, which has no network, from its wheel directory.
+    offline = os.environ.get('VENVKIT_OFFLINE_WHEELS')
+    sources = ['--no-index', '--find-links', offline] if offline else []
+    session.install(*sources, 'ansible-core==' + release, *packages, env={'UV_CONSTRAINT': str(constraints)})
 
 
 def artifact_env(session: nox.Session, url: str, **extra: str) -> dict[str, str | None]:

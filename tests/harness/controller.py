@@ -124,15 +124,16 @@ def _podman_run(image: str, venv: Path, envs: list[str], command: list[str], log
     # --init: a reaper as PID 1, for the processes tests leave behind.
     # The checkout at its own path, so the links under build/collections and
     # the venv's scripts resolve the same inside and out; the venv first on
-    # PATH, as the dev venv is on the host. uv reads no pip.conf: the same
-    # wheels, by its own variables.
+    # PATH, as the dev venv is on the host. uv reads no pip.conf, and no
+    # variable makes it skip the index: VENVKIT_OFFLINE_WHEELS names the
+    # wheels for the installs that use uv (index.py, noxfile.py).
     argv = ['podman', 'run', '--rm', '--network=none', '--init',
             '--name', 'venvkit-controller-%s-%d' % (venv.name, os.getpid()),
             '--volume=%s:%s' % (ROOT, ROOT), '--volume=%s:%s/.venv' % (venv, ROOT),
             '--volume=%s:%s/build' % (build, ROOT), '--volume=%s:/root' % home,
             '--volume=%s:/srv/wheels:ro' % WHEELS,
             '--env=PATH=%s/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' % ROOT,
-            '--env=UV_NO_INDEX=1', '--env=UV_FIND_LINKS=/srv/wheels'] + _git_mount()
+            '--env=VENVKIT_OFFLINE_WHEELS=/srv/wheels'] + _git_mount()
     argv += ['--env=' + name for name in envs] + ['--workdir=%s' % ROOT, image] + command
     if log is None:
         return subprocess.run(argv, check=False).returncode

@@ -12,6 +12,7 @@ As a program, for demo/run:
 
 import functools
 import http.server
+import os
 import signal
 import subprocess
 import sys
@@ -46,6 +47,11 @@ def wheels(name: str, pythons: str, specs: list[str], platforms: list[str] | Non
     if stamp.is_file() and stamp.read_text().strip() == want:
         return dest
     dest.mkdir(parents=True, exist_ok=True)
+    # The controller of controller.py has no network: VENVKIT_OFFLINE_WHEELS
+    # names its wheel directory, given to uv and pip themselves (uv pip
+    # compile reads no pip.conf, and no variable makes it skip the index).
+    offline = os.environ.get('VENVKIT_OFFLINE_WHEELS')
+    sources = ['--no-index', '--find-links', offline] if offline else []
     for python in pythons.split():
         # pip download evaluates environment markers for the Python it runs
         # on, so for another Python it misses conditional dependencies (anyio
@@ -53,13 +59,13 @@ def wheels(name: str, pythons: str, specs: list[str], platforms: list[str] | Non
         # platform it is given; pip fetches exactly those pins.
         pins = dest / ('.pins-' + python)
         subprocess.run([tool('uv'), 'pip', 'compile', '--quiet', '--no-header', '--no-annotate', '--system-certs',
-                        '--cache-dir', str(BUILD / 'uv-cache'), '--only-binary', ':all:',
-                        '--python-version', python, '--python-platform', uv_platform, '-o', str(pins), '-'],
+                        '--cache-dir', str(BUILD / 'uv-cache'), '--only-binary', ':all:'] + sources
+                       + ['--python-version', python, '--python-platform', uv_platform, '-o', str(pins), '-'],
                        input='\n'.join(specs) + '\n', text=True, check=True)
         platform_options = [option for platform in platforms or GLIBC for option in ('--platform', platform)]
-        subprocess.run([tool('pip'), 'download', '-qq', '--disable-pip-version-check', '-d', str(dest), '--no-deps',
-                        '--only-binary=:all:', '--python-version', python] + platform_options + ['-r', str(pins)],
-                       check=True)
+        subprocess.run([tool('pip'), 'download', '-qq', '--disable-pip-version-check', '-d', str(dest), '--no-deps']
+                       + sources + ['--only-binary=:all:', '--python-version', python] + platform_options
+                       + ['-r', str(pins)], check=True)
     stamp.write_text(want + '\n')
     return dest
 
