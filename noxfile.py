@@ -10,9 +10,9 @@ Run nox from the dev venv (tests/lib/bootstrap.sh makes it): .venv/bin/nox.
 """
 
 import difflib
-import importlib.metadata
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -28,7 +28,7 @@ except ImportError:
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'tests'))
 
-from harness import collection, index  # noqa: E402  pylint: disable=wrong-import-position
+from harness import collection, index, pins  # noqa: E402  pylint: disable=wrong-import-position
 from harness.env import BUILD, COLLECTIONS, ROOT, VENV, python_version, session_env  # noqa: E402
 from harness.sanity import pip_standin, pyenv_pythons  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -38,14 +38,32 @@ nox.options.envdir = str(BUILD / 'nox')
 nox.options.default_venv_backend = 'uv'
 nox.options.reuse_venv = 'yes'
 # A tool that the dev venv has gets the dev venv's version in every venv nox
-# makes; uv, unlike pip, accepts the extras in that file.
+# makes; uv, unlike pip, accepts the extras in that file. What else uv
+# resolves sees the index as it was when tests/pins.txt was written, so a new
+# release cannot change a session (session_env takes both away again from
+# the pip and uv that the tests start).
 os.environ['UV_CONSTRAINT'] = str(ROOT / 'tests' / 'requirements.txt')
+os.environ['UV_EXCLUDE_NEWER'] = pins.SNAPSHOT
 # PyPI is reached through a proxy whose CA is in the system's store.
 os.environ.setdefault('UV_SYSTEM_CERTS', '1')
 # The project's sessions run the dev venv's tools, as the shell helpers do.
 os.environ['PATH'] = '%s%s%s' % (VENV / 'bin', os.pathsep, os.environ['PATH'])
 
 antsibull_nox.load_antsibull_nox_toml()
+
+
+def dev_release() -> str:
+    """The dev venv's ansible-core: the one installed in it, else the pin of tests/requirements.txt."""
+    try:
+        installed = subprocess.run([str(VENV / 'bin' / 'python'), '-c', 'import ansible.release as r;'
+                                    ' print(r.__version__)'], capture_output=True, text=True, check=True)
+        return installed.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    for line in (ROOT / 'tests' / 'requirements.txt').read_text().splitlines():
+        if line.startswith('ansible-core=='):
+            return line.split('==', 1)[1].strip()
+    sys.exit('tests/requirements.txt pins no ansible-core')
 
 
 class _ImporterLog:
@@ -88,8 +106,10 @@ _strict_import_check()
 
 # The ansible-core release of the dev venv (2.19 here, the newest in the
 # container of the current session), and the latest patch release of each
-# other minor release; bump them with meta/runtime.yml.
-DEV = importlib.metadata.version('ansible-core')
+# other minor release; bump them with meta/runtime.yml. The dev release is
+# the pin of tests/requirements.txt, or in the current session's container
+# the release installed there: nox itself may run from any venv (pipx).
+DEV = dev_release()
 DEV_MINOR = DEV.rsplit('.', 1)[0]
 RELEASES = {'2.16': '2.16.19', '2.17': '2.17.14', '2.18': '2.18.19', DEV_MINOR: DEV}
 NEWEST, PREVIOUS = '2.21.5', '2.20.10'

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, 'benchmarks', 'results')
 CACHE = os.path.join(ROOT, 'build', 'bench')
+PINS = os.path.join(ROOT, 'tests', 'harness', 'pins.py')
 MODULE = 'ansible_collections.venvkit.python.plugins.modules.pip_venv'
 BASE_PYTHON = os.path.realpath(getattr(sys, '_base_executable', sys.executable))
 
@@ -32,8 +34,13 @@ def wheelhouse(name, *groups, **options):
     if not (os.path.isdir(path) and any(n.endswith('.whl') for n in os.listdir(path))):
         os.makedirs(path, exist_ok=True)
         for specs in groups:
-            subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--only-binary', ':all:', '-d', path]
-                           + (['pip'] if with_pip else []) + list(specs), check=True)
+            # Within the pinned list (tests/pins.txt): a spec's own pin wins over the set's.
+            named = [re.split(r'[=<>\[ ]', spec, 1)[0] for spec in specs]
+            constraints = subprocess.run([sys.executable, PINS, 'constraints', 'benchmarks'] + named,
+                                         capture_output=True, text=True, check=True).stdout.strip()
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--only-binary', ':all:', '-d', path,
+                            '--constraint', constraints] + (['pip'] if with_pip else []) + list(specs), check=True)
+        subprocess.run([sys.executable, PINS, 'check', path], check=True, stdout=subprocess.DEVNULL)
         if not with_pip:
             for name in os.listdir(path):
                 if name.startswith('pip-'):

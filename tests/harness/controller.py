@@ -29,6 +29,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from harness import pins
 from harness.env import BUILD, ROOT, tool
 from harness.podman import podman
 from harness.sanity import bootstrapped_packages
@@ -55,14 +56,29 @@ def requirements() -> Path:
     return path
 
 
-def download(*specs: str) -> None:
+def download(*specs: str, within: str | None = None) -> None:
     """Wheels for the container's Python. pip evaluates environment markers for
     the host's Python (3.11); nothing pinned here depends on a marker that
     differs between 3.11 and 3.13."""
     subprocess.run([tool('pip'), 'download', '-qq', '--disable-pip-version-check', '-d', str(WHEELS),
                     '--only-binary=:all:', '--python-version', PYTHON, '--implementation', 'cp',
                     '--platform', 'manylinux_2_28_x86_64', '--platform', 'manylinux_2_17_x86_64',
-                    '--platform', 'manylinux2014_x86_64'] + list(specs), check=True)
+                    '--platform', 'manylinux2014_x86_64']
+                   + (['--constraint', str(pins.constraints(within))] if within else []) + list(specs), check=True)
+
+
+def _ansible_test_pins() -> dict[tuple[str, str], set[str] | None]:
+    """The exact pins of ansible-test's own requirement files, of every release in the wheel directory."""
+    allowed: dict[tuple[str, str], set[str] | None] = {}
+    pin = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;]+)')
+    for wheel in WHEELS.glob('ansible_core-*.whl'):
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in _ansible_test_requirements(wheel.name.split('-')[1], Path(tmp)):
+                for line in path.read_text().splitlines():
+                    match = pin.match(line.strip())
+                    if match:
+                        allowed[(pins.normalize(match.group(1)), match.group(2))] = None
+    return allowed
 
 
 def _ansible_test_requirements(version: str, dest: Path) -> list[Path]:
@@ -84,13 +100,17 @@ def _ansible_test_requirements(version: str, dest: Path) -> list[Path]:
 
 def wheels(version: str, extra: list[str]) -> str:
     """Fill the wheel directory for that release; returns the venv's pins."""
-    pins = 'ansible-core==%s %s' % (version, _key(requirements().read_text()))
-    stamp = WHEELS / ('.stamp-' + _key(pins, ' '.join(extra)))
+    key = 'ansible-core==%s %s' % (version, _key(requirements().read_text(), pins.PINS.read_text()))
+    stamp = WHEELS / ('.stamp-' + _key(key, ' '.join(extra)))
     if stamp.is_file():
-        return pins
+        return key
     print('controller: fetching wheels for ansible-core %s into %s' % (version, WHEELS), file=sys.stderr)
     WHEELS.mkdir(parents=True, exist_ok=True)
-    download('ansible-core==' + version, '-r', str(requirements()), *extra)
+    # The venv's packages within the pinned list of that release, and the
+    # sessions' own (httpx for the role) within the scenarios' pins.
+    download('ansible-core==' + version, '-r', str(requirements()), within='controller-' + version.rsplit('.', 1)[0])
+    if extra:
+        download(*extra, within='scenarios')
     with tempfile.TemporaryDirectory() as tmp:
         files = _ansible_test_requirements(version, Path(tmp))
         # One resolution for all of them is four times faster than one per
@@ -101,8 +121,10 @@ def wheels(version: str, extra: list[str]) -> str:
         except subprocess.CalledProcessError:
             for path in files:
                 download('-r', str(path))
-    stamp.write_text('%s\n%s\n' % (pins, ' '.join(extra)))
-    return pins
+    # Every file is pinned: by tests/pins.txt, or exactly by ansible-test's own files.
+    pins.check(WHEELS, also=_ansible_test_pins())
+    stamp.write_text('%s\n%s\n' % (key, ' '.join(extra)))
+    return key
 
 
 def _git_mount() -> list[str]:
@@ -158,7 +180,7 @@ def run(version: str, command: list[str], envs: tuple[str, ...] = (), extra: tup
     image = subprocess.run(['sh', str(ROOT / 'tests' / 'lib' / 'controller-image.sh')], check=True,
                            stdout=subprocess.PIPE, text=True).stdout.strip()
     image_key = podman('image', 'inspect', '--format', '{{ index .Config.Labels "venvkit.inputs" }}', image).strip()
-    pins = wheels(version, list(extra))
+    key = wheels(version, list(extra))
     venv = BASE / ('ansible-core-' + version)
     # The container's build/ and home: caches that outlive one run (the
     # collection tree link, nox's and ansible-test's venvs, uv's cache).
@@ -167,7 +189,7 @@ def run(version: str, command: list[str], envs: tuple[str, ...] = (), extra: tup
     (BASE / 'home').mkdir(parents=True, exist_ok=True)
     if not link.is_symlink():
         link.symlink_to(ROOT)
-    stamp = '%s %s' % (pins, image_key)
+    stamp = '%s %s' % (key, image_key)
     if (venv / '.stamp').is_file() and (venv / '.stamp').read_text().strip() == stamp:
         return _podman_run(image, venv, list(envs), command, log)
     # It lives here and is mounted as the checkout's .venv, so it is made

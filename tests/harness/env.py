@@ -42,6 +42,7 @@ def session_env(**extra: str | None) -> dict[str, str | None]:
         'ANSIBLE_NOCOLOR': '1',
         'ANSIBLE_FORCE_COLOR': '0',
         'UV_CONSTRAINT': None,
+        'UV_EXCLUDE_NEWER': None,
         'PIP_CONSTRAINT': None,
     }
     env.update(extra)

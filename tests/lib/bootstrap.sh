@@ -21,12 +21,13 @@ if [ -n "$need_apt" ]; then
         podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash shellcheck >/dev/null
 fi
 
-if [ ! -x "$VENVKIT_VENV/bin/python" ] || \
-   ! cmp -s "$VENVKIT_ROOT/tests/requirements.txt" "$VENVKIT_VENV/.requirements.txt"; then
-    python3 -m venv "$VENVKIT_VENV"
-    "$VENVKIT_VENV/bin/pip" install -q --disable-pip-version-check \
-        -r "$VENVKIT_ROOT/tests/requirements.txt"
-    cp "$VENVKIT_ROOT/tests/requirements.txt" "$VENVKIT_VENV/.requirements.txt"
+# tests/requirements.txt names the tools; tests/pins.txt pins them and all
+# they need, with hashes, so a new release on the index changes nothing here.
+lock=$(python3 "$VENVKIT_ROOT/tests/harness/pins.py" requirements dev)
+if [ ! -x "$VENVKIT_VENV/bin/python" ] || ! cmp -s "$lock" "$VENVKIT_VENV/.requirements.txt"; then
+    python3 -m venv --clear "$VENVKIT_VENV"
+    "$VENVKIT_VENV/bin/pip" install -q --disable-pip-version-check --require-hashes --no-deps -r "$lock"
+    cp "$lock" "$VENVKIT_VENV/.requirements.txt"
 fi
 
 mkdir -p "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/venvkit"

@@ -116,6 +116,7 @@ fetch_sources() {
     fetch_source libffi
     pip download -qq --disable-pip-version-check --no-deps --only-binary=:all: \
         -d "$sources" "pip==$pip_version" >&2
+    python3 "$VENVKIT_ROOT/tests/harness/pins.py" check "$sources/pip-$pip_version-py3-none-any.whl" >&2
     echo "$source_set" >"$sources/.complete"
     # The package lists (20 MB) are only needed to fetch again.
     rm -rf "$apt_dir"
