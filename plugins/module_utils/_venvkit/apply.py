@@ -22,7 +22,8 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit import sbo
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import (
     clone_venv, relocate, stabilize_activation)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import DIR_MODE, identity, remove_tree
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
+    DIR_MODE, identity, no_write_for_others, remove_tree)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
     prune, remove_generation, swap, swap_back)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
@@ -50,7 +51,7 @@ class Apply:
             plan.after = plan.before
             if plan.links is None:
                 plan.links = LinkPlan(self.path, self.params['link_scripts'],
-                                      console_scripts(plan.live, owners=self.ctx.owners))
+                                      console_scripts(plan.live, owners=self.ctx.owners), self.engine.gate)
             self.engine.check_usable(plan.live)
             if plan.action == 'refresh' or plan.state.get('legacy'):
                 self._write_state(plan, plan.live, refresh=True)
@@ -77,6 +78,7 @@ class Apply:
             self._sync(plan.installer, target)
         if self.params['update'] == 'atomic':
             call_as(self.ctx.run_as, stabilize_activation, target, self.path)
+        call_as(self.ctx.run_as, no_write_for_others, target)
 
     @staticmethod
     def _sync(installer, venv):
@@ -104,7 +106,7 @@ class Apply:
             self.engine.check_usable(new)
             scripts = console_scripts(new, owners=self.ctx.owners)
             # Planned before the swap, so that a conflict fails with nothing changed.
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts, self.engine.gate)
             self._write_state(plan, new)
             swapped = swap(layout, new, plan.current, moved_name)
             self._expose_and_link(plan)
@@ -139,13 +141,14 @@ class Apply:
             plan.installer.install(plan.live)
             if self.params['sync']:
                 self._sync(plan.installer, plan.live)
+            call_as(self.ctx.run_as, no_write_for_others, plan.live)
             self.engine.in_place_started = False
             self.engine.check_usable(plan.live)
             after = installed_packages(plan.live)
             plan.after = after
             self.engine.upgrade_reason(plan)
             scripts = console_scripts(plan.live, owners=self.ctx.owners)
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts, self.engine.gate)
             self._write_state(plan, plan.live, adopted=self._keeps_moved(plan))
             self._expose_and_link(plan)
             changed = bool(changes(plan.before, after)) or plan.links.changed
@@ -160,7 +163,7 @@ class Apply:
             self.engine.check_usable(build)
             after = installed_packages(build)
             scripts = console_scripts(build, owners=self.ctx.owners)
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts)
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts, self.engine.gate)
             if plan.current.kind in ('in_place', 'foreign_dir'):
                 moved = os.path.join(layout.gens_dir, self._moved_name(plan))
                 os.rename(self.path, moved)

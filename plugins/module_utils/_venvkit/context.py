@@ -17,7 +17,7 @@ import shutil
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact, redact_all
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import private_dir
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import PRIVATE_DIR_MODE, private_dir
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import write_inline
 
 
@@ -51,8 +51,23 @@ class Context:
         if self._workdir is None:
             uid = self.run_as.uid if self.run_as else -1
             gid = self.run_as.gid if self.run_as else -1
-            self._workdir = private_dir(self.workdir_parent, uid, gid, prefix='tmp-' if self.workdir_parent else 'venvkit-')
+            parent = self.workdir_parent
+            if parent is None and self.run_as is not None:
+                # Root's TMPDIR may be root's alone; the owner's processes must reach their directory.
+                parent = next((d for d in ('/tmp', '/var/tmp') if os.path.isdir(d)), None)
+            self._workdir = private_dir(parent, uid, gid, prefix='tmp-' if self.workdir_parent else 'venvkit-')
         return self._workdir
+
+    def owner_env(self):
+        """The venv owner's own temporary directory, inside this run's private one: {} when root builds."""
+        if self.run_as is None:
+            return {}
+        tmp = os.path.join(self.workdir(), 'tmp')
+        if not os.path.isdir(tmp):
+            os.mkdir(tmp, PRIVATE_DIR_MODE)
+            os.chmod(tmp, PRIVATE_DIR_MODE)
+            os.lchown(tmp, self.run_as.uid, self.run_as.gid)
+        return {'TMPDIR': tmp}
 
     def inline_files(self):
         """{'requirements': [...], 'constraints': [...]}: the inline files, written into the workdir once."""

@@ -17,9 +17,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import grp
 import os
 import pwd
+import re
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.apply import Apply
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
@@ -29,6 +31,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors imp
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, remove_created, remove_tree)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import Layout
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
     SEED_DISTRIBUTIONS, changes, console_scripts, format_packages, installed_packages, listing_signature)
@@ -114,6 +117,7 @@ class PipVenv:
         self.warnings = []
         self.result = dict(changed=False, path=self.path)
         self.ctx = None
+        self.gate = Gate()
         self.owner = None
         self.live_before = None
         self.in_place_started = False
@@ -141,6 +145,13 @@ class PipVenv:
                 else:
                     msg += ' The venv that was live before this run (%s) is unchanged and still in use.' % self.live_before
             raise VenvkitError(redact(msg, self.secrets), **redact_all(exc.details, self.secrets))
+        except (IOError, OSError) as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # Everything this run did was put back on the way out; the cause deserves its own words.
+            raise VenvkitError('the disk is full (%s%s) while the module wrote %s; nothing was changed, and the '
+                               'venv that was live before (if any) is still in use'
+                               % (exc.strerror, ': %s' % exc.filename if exc.filename else '', self.path))
         finally:
             if self.ctx is not None:
                 self.ctx.cleanup()
@@ -163,19 +174,22 @@ class PipVenv:
             if why:
                 raise VenvkitError('%s %s; refusing to build the venv at %s, since whoever controls it could change '
                                    'what the module builds or runs as root' % (entry, why, self.path))
+        # What is at path is judged before anything is written beside it (a file, a directory of
+        # someone's files, another user's venv): a refused run leaves no trace.
+        current = layout.current()
+        if current.kind == 'foreign_dir' and os.lstat(current.venv).st_uid not in trust.uids:
+            raise VenvkitError('path %s is a venv of %s, which this module did not make; refusing to take it '
+                               'over' % (self.path, describe_uid(os.lstat(current.venv).st_uid)))
 
     def _present(self):
         p = self.params
         self.owner = Owner(p)
         self._guard()
         run_as = self.owner.run_as
-        input_trust = Trust([run_as.uid] if run_as else [])
-        inputs = read_inputs(p, input_trust)
+        self.gate = gate = Gate(run_as)
+        inputs = read_inputs(p, gate)
         self.secrets = sorted(set(self.secrets + secrets_in(inputs.texts)))
-        for location in p['find_links']:
-            if '://' not in location or location.startswith('file://'):
-                local = location[len('file://'):] if location.startswith('file://') else location
-                check_trusted(local, input_trust, 'install packages from %s' % local)
+        self._admit(inputs)
         python_path = find_python(p['python'], Trust())
         if run_as is not None:
             why = cannot_run(run_as.name, run_as.uid, set([run_as.gid]), python_path)
@@ -206,11 +220,28 @@ class PipVenv:
                 self.ctx.cleanup()
                 # A failed run leaves the generations directory as it found it, down to its times.
                 os.utime(self.layout.gens_dir, ns=(times.st_atime_ns, times.st_mtime_ns))
-                if created and self.layout.current().kind == 'missing':
+                try:
+                    kind = self.layout.current().kind
+                except VenvkitError:
+                    kind = 'foreign'
+                # What this run made holds only what this run wrote, unless a venv went live from it.
+                if created and (kind == 'missing' or (self.layout.gens_dir in created and kind != 'generation')):
                     # A first build that failed leaves nothing behind: lock, generations, parent.
                     lock.release(remove=True)
                     self._remove_made(created)
                 raise
+
+    def _admit(self, inputs):
+        """Everything the run will build from, install from or write into passes the gate, before any write."""
+        p, gate = self.params, self.gate
+        gate.requirement_lines(inputs.lines)
+        gate.packages(p['packages'])
+        gate.pip_args(p['pip_args'])
+        gate.locations('find_links', p['find_links'])
+        gate.locations('index_url', [p['index_url']] if p['index_url'] else [])
+        gate.locations('extra_index_urls', p['extra_index_urls'])
+        if p['link_scripts']:
+            gate.write_dir(p['link_scripts']['dest'], 'console-script links')
 
     def _make_dirs(self):
         """The parent (marked as the module's) and the generations directory; returns what was created."""
@@ -249,6 +280,13 @@ class PipVenv:
         for entry in os.listdir(layout.gens_dir):
             if entry.startswith(('tmp-', 'in-place-new', 'retired-')):
                 remove_tree(os.path.join(layout.gens_dir, entry))
+        # The swap links of killed runs: ours only (a symlink of root's with our name), never another user's.
+        swap_name = re.compile(r'\.%s\.venvkit-swap-[a-z0-9]{7}' % re.escape(layout.name))
+        for entry in os.listdir(layout.parent):
+            leftover = os.path.join(layout.parent, entry)
+            if swap_name.match(entry) and len(entry) == len(layout.name) + 22 and os.path.islink(leftover) \
+                    and os.lstat(leftover).st_uid in Trust().uids:
+                os.unlink(leftover)
 
     # -- planning -------------------------------------------------------------
 
@@ -316,7 +354,8 @@ class PipVenv:
                 self.upgrade_reason(plan)
         if plan.action in ('none', 'refresh'):
             plan.after = plan.before
-            plan.links = LinkPlan(self.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners))
+            plan.links = LinkPlan(self.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners),
+                                  self.gate)
         return plan
 
     def upgrade_reason(self, plan):
@@ -409,5 +448,5 @@ class PipVenv:
         if plan.action in ('none', 'refresh'):
             self.check_usable(plan.live)
         if plan.links is None:
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts or {})
+            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts or {}, self.gate)
         return self.report(plan, plan.live, plan.after, plan.builds or plan.links.changed, scripts)

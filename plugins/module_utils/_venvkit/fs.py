@@ -258,6 +258,59 @@ def read_regular(path, limit=READ_LIMIT, owners=None, what='file'):
         os.close(fd)
 
 
+def read_beneath(top, relative, owners=None, what='file'):
+    """The bytes of top/relative, or None when missing, following no symlink below top.
+
+    Each component is opened relative to the one before with O_NOFOLLOW (an
+    openat walk), so a directory another user swaps for a link on the way,
+    even between a check and the read, is never crossed. top itself is the
+    caller's (a venv the module made or resolved).
+    """
+    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    parts = [part for part in relative.split('/') if part and part != '.']
+    if '..' in parts or not parts:
+        raise VenvkitError('%s %s: refusing a path outside %s' % (what, relative, top))
+    try:
+        fd = os.open(top, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | getattr(os, 'O_CLOEXEC', 0))
+    except OSError:
+        return None
+    try:
+        for part in parts[:-1]:
+            try:
+                child = os.open(part, flags | getattr(os, 'O_DIRECTORY', 0), dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                    return None
+                raise
+            os.close(fd)
+            fd = child
+        try:
+            leaf = os.open(parts[-1], flags | getattr(os, 'O_NONBLOCK', 0), dir_fd=fd)
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                return None
+            raise
+    finally:
+        os.close(fd)
+    try:
+        st = os.fstat(leaf)
+        if not stat.S_ISREG(st.st_mode) or (owners is not None and st.st_uid not in owners):
+            return None
+        chunks = []
+        size = 0
+        while True:
+            chunk = os.read(leaf, 1 << 16)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > READ_LIMIT:
+                return None
+            chunks.append(chunk)
+        return b''.join(chunks)
+    finally:
+        os.close(leaf)
+
+
 def read_text(path, owners=None, what='file'):
     """read_regular() decoded as UTF-8; None when missing, '' when it cannot be read as the owner's."""
     try:
@@ -274,6 +327,42 @@ def private_dir(parent=None, uid=-1, gid=-1, prefix='venvkit-'):
     if uid != -1 or gid != -1:
         os.lchown(path, uid, gid)
     return path
+
+
+def temp_name(prefix, length=7):
+    """prefix and length random characters: a name nobody can guess, so none can be squatted."""
+    alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
+    return prefix + ''.join(alphabet[b % len(alphabet)] for b in bytearray(os.urandom(length)))
+
+
+def symlink_beside(target, directory, prefix):
+    """A new symlink to target in directory, under an unguessable name made exclusively; returns its path.
+
+    symlink() fails on any existing name, so a name another user took (a
+    file, a link) is never used or removed: the next random name is tried.
+    """
+    for dummy in range(100):
+        candidate = os.path.join(directory, temp_name(prefix))
+        try:
+            os.symlink(target, candidate)
+            return candidate
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise
+    raise VenvkitError('%s: could not find a free temporary name after 100 tries' % directory)
+
+
+def no_write_for_others(top):
+    """Take write access for others from everything below top (a venv the collection built).
+
+    Installers leave such files (uv's .lock is 0666); links are left as they are.
+    """
+    for directory, dirs, files in os.walk(top):
+        for name in [''] + dirs + files if directory == top else dirs + files:
+            entry = os.path.join(directory, name) if name else directory
+            st = os.lstat(entry)
+            if not stat.S_ISLNK(st.st_mode) and st.st_mode & stat.S_IWOTH:
+                os.chmod(entry, stat.S_IMODE(st.st_mode) & ~stat.S_IWOTH)
 
 
 def remove_tree(path):

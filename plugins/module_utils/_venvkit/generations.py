@@ -34,7 +34,7 @@ import shutil
 import stat
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import identity, read_text
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import identity, read_text, symlink_beside
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import legacy_state, read_state
 
 GENERATION_RE = re.compile(r'g([0-9]+)')
@@ -199,11 +199,8 @@ class Swap:
 
 
 def _link_into_place(layout, target):
-    tmp = os.path.join(layout.parent, '.%s.venvkit-swap-%d' % (layout.name, os.getpid()))
-    if os.path.islink(tmp) and os.lstat(tmp).st_uid in (0, os.geteuid()):
-        os.unlink(tmp)  # left by a run that was killed
-    os.symlink(target, tmp)
-    return tmp
+    # An unguessable name, made exclusively: nobody can squat it, even beside a venv under /tmp.
+    return symlink_beside(target, layout.parent, '.%s.venvkit-swap-' % layout.name)
 
 
 def swap(layout, new_gen, current, moved_name):

@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import read_text
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import read_beneath, read_text
 
 # Distributions a fresh venv brings along; never removed by sync and not
 # linked by link_scripts=all.
@@ -53,10 +53,11 @@ def site_packages_dirs(venv):
 
 
 def dist_info_dirs(venv):
+    """(site-packages, name) of each *.dist-info directory: real directories only, never a link."""
     entries = []
     for site in site_packages_dirs(venv):
         for name in os.listdir(site):
-            if name.endswith('.dist-info'):
+            if name.endswith('.dist-info') and not os.path.islink(os.path.join(site, name)):
                 entries.append((site, name))
     return sorted(entries, key=lambda e: e[1])
 
@@ -85,7 +86,10 @@ def console_scripts(venv, owners=None):
     scripts = {}
     for site, name in dist_info_dirs(venv):
         project = parse_dist_info_name(name)[0]
-        text = read_text(os.path.join(site, name, 'entry_points.txt'), owners=owners) or ''
+        # Read with no link followed below the venv: its owner may have planted one anywhere on the way.
+        data = read_beneath(venv, os.path.relpath(os.path.join(site, name, 'entry_points.txt'), venv), owners=owners,
+                            what='entry points')
+        text = data.decode('utf-8', 'replace') if data else ''
         section = None
         for line in text.splitlines():
             line = line.strip()

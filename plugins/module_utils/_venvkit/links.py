@@ -16,7 +16,9 @@ __metaclass__ = type
 import os
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import DIR_MODE, make_dirs, remove_created
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
+    DIR_MODE, make_dirs, remove_created, symlink_beside)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import SEED_DISTRIBUTIONS
 
 
@@ -40,7 +42,7 @@ def links_in(dest, path):
 class LinkPlan:
     """The links link_scripts wants, and what to create and remove for them."""
 
-    def __init__(self, path, spec, scripts):
+    def __init__(self, path, spec, scripts, gate=None):
         self.path = path
         self.dest = spec['dest'] if spec else None
         self.wanted = {}
@@ -50,7 +52,11 @@ class LinkPlan:
         self.done = []
         if not spec:
             return
+        gate = gate if gate is not None else Gate()
+        # The directory is root's rule, before anything is read from it or written into it.
+        gate.write_dir(self.dest, 'console-script links')
         names = list(spec['scripts'] or ['all'])
+        listed = names != ['all']
         if names == ['all']:
             chosen = sorted(n for n, dist in scripts.items() if dist not in SEED_DISTRIBUTIONS)
         else:
@@ -59,6 +65,7 @@ class LinkPlan:
                 raise VenvkitError('link_scripts: the venv provides no console script named %s; it provides: %s'
                                    % (', '.join(missing), ', '.join(sorted(scripts)) or 'none'))
             chosen = sorted(set(names))
+        gate.link_names(chosen, self.dest, listed, path)
         self.wanted = dict((n, os.path.join(path, 'bin', n)) for n in chosen)
         conflicts = []
         for name, target in sorted(self.wanted.items()):
@@ -100,9 +107,12 @@ class LinkPlan:
         for name in self.create:
             link = os.path.join(self.dest, name)
             previous = os.readlink(link) if os.path.islink(link) else None
-            tmp = os.path.join(self.dest, '.%s.venvkit-%d' % (name, os.getpid()))
-            os.symlink(self.wanted[name], tmp)
-            os.rename(tmp, link)
+            tmp = symlink_beside(self.wanted[name], self.dest, '.%s.venvkit-' % name[:64])
+            try:
+                os.rename(tmp, link)
+            except BaseException:
+                os.unlink(tmp)
+                raise
             self.done.append((link, previous))
 
     def undo(self):

@@ -34,8 +34,8 @@ USER_RE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.@-]*\$?')
 # Longest name a file system takes, and the longest path the kernel does.
 NAME_MAX = 255
 PATH_MAX = 4096
-# The longest name the module puts beside path: .<name>.venvkit-swap-<pid>
-SIBLING_EXTRA = len('..venvkit-swap-4194304')
+# The longest name the module puts beside path: .<name>.venvkit-swap-<7 random characters>
+SIBLING_EXTRA = len('..venvkit-swap-abc1234')
 
 EXPOSE_OPTIONS = dict(
     name=dict(type='str', required=True),

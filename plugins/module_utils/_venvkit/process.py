@@ -25,6 +25,10 @@ _DROPPED = ('PYTHONHOME', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONUSERBASE', 'PYTH
             'PYTHONEXECUTABLE', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'PIP_REQUIRE_VIRTUALENV', 'PIP_USER', 'PIP_TARGET',
             'PIP_PREFIX', 'PIP_ROOT', 'UV_PYTHON', 'UV_SYSTEM_PYTHON', 'UV_BREAK_SYSTEM_PACKAGES')
 
+# What belongs to the user the module runs as, and never reaches a process of the venv's owner.
+_ROOTS_OWN = ('TMPDIR', 'TMP', 'TEMP', 'UV_CACHE_DIR', 'PIP_CACHE_DIR', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR',
+              'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'UV_TOOL_DIR', 'UV_PYTHON_INSTALL_DIR')
+
 # Every program starts through this, run by the module's own interpreter: it
 # sets exactly the environment it is given the names of (the values come
 # through the environment, never the command line), drops root for the
@@ -93,6 +97,10 @@ class Process:
     def env(self, extra=None, run_as=None):
         env = dict(self.environ)
         if run_as is not None:
+            # Root's temporary and cache directories are not the owner's: the owner's processes get
+            # their own (the caller names a temporary directory; caches go under the owner's home).
+            for name in _ROOTS_OWN:
+                env.pop(name, None)
             env.update(HOME=run_as.home, USER=run_as.name, LOGNAME=run_as.name)
         env.update(extra or {})
         return env

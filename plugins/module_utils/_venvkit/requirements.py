@@ -21,8 +21,8 @@ import os
 import re
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
-    atomic_write, check_trusted, read_regular)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import Trust, atomic_write, read_regular
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate, local_path
 
 _INCLUDE_RE = re.compile(r'(?P<opt>-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?<=-r)|(?<=-c))(?P<target>\S+)')
 INLINE = '<inline>'
@@ -58,13 +58,15 @@ def _decode(data, kind, label):
 
 
 class Inputs:
-    """The files read for one run, in the order pip reads them."""
+    """The files read for one run, in the order pip reads them, read through the trust gate."""
 
-    def __init__(self, trust):
-        self.trust = trust
+    def __init__(self, gate):
+        self.gate = gate
         self.files = {'requirements': [], 'constraints': []}
         self.inline = {}
         self.texts = []
+        # (line, directory of its file): every line but the includes, for the gate's look at what they name.
+        self.lines = []
 
     def digests(self, kind):
         return [list(item) for item in self.files[kind]]
@@ -80,22 +82,27 @@ class Inputs:
         where = ' (included from %s)' % chain[-1] if chain else ''
         if os.path.exists(path) and not os.path.isfile(path):
             raise VenvkitError('%s file %s%s is not a regular file; refusing to read it' % (kind, path, where))
-        real = check_trusted(path, self.trust, 'read %s from %s' % (kind, path))
+        real = self.gate.read(path, '%s from' % kind)
         data = read_regular(real, what='%s file' % kind)
         if data is None:
             raise VenvkitError('%s file %s%s does not exist' % (kind, path, where))
         return path, data
 
     def visit(self, path, kind, chain=()):
+        if '://' in path or path.startswith('file:'):
+            local = local_path(path)
+            if local is None:
+                # A remote include cannot be read here; its URL is the input.
+                if not any(path == seen for seen, dummy in self.files[kind]):
+                    self.files[kind].append((path, 'url'))
+                return
+            # A file: URL is a path like any other: read here, through the gate, at any depth.
+            path = local
         label = path[len(INLINE) + 1:] if path.startswith(INLINE + '/') else path
         if label in chain:
             loop = ' -> '.join(list(chain[chain.index(label):]) + [label])
             raise VenvkitError('%s file %s includes itself: %s' % (kind, label, loop))
         if any(label == seen for seen, dummy in self.files[kind]):
-            return
-        if '://' in path:
-            # A remote include cannot be read here; its URL is the input.
-            self.files[kind].append((path, 'url'))
             return
         label, data = self._read(path, kind, chain)
         self.files[kind].append((label, sha256_bytes(data)))
@@ -105,17 +112,22 @@ class Inputs:
         for line in logical_lines(text):
             match = _INCLUDE_RE.match(line)
             if not match:
+                self.lines.append((line, base if base != INLINE else '/'))
                 continue
             target = match.group('target')
-            if '://' not in target and not os.path.isabs(target):
+            if '://' not in target and not target.startswith('file:') and not os.path.isabs(target):
                 target = base + '/' + target if base == INLINE else os.path.normpath(os.path.join(base, target))
             included = 'constraints' if match.group('opt') in ('-c', '--constraint') else kind
             self.visit(target, included, tuple(chain) + (label,))
 
 
-def read_inputs(params, trust):
-    """Read every requirements and constraints file of params; raises VenvkitError on a problem."""
-    inputs = Inputs(trust)
+def read_inputs(params, gate):
+    """Read every requirements and constraints file of params through the gate (or a Trust); raises
+    VenvkitError on a problem."""
+    if isinstance(gate, Trust):
+        trusted, gate = gate, Gate()
+        gate.inputs = trusted
+    inputs = Inputs(gate)
     for option in ('inline_requirements', 'inline_constraints'):
         for item in params[option]:
             inputs.inline[item['name']] = item['content']

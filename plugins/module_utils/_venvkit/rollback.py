@@ -21,8 +21,10 @@ import pwd
 import time
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import Trust, check_trusted
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import GENERATION_RE, swap
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import Trust, check_trusted, describe_uid
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
+    GENERATION_RE, swap, swap_back)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
     changes, console_scripts, format_packages, installed_packages)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import probe
@@ -98,13 +100,16 @@ class Rollback:
                 if why:
                     raise VenvkitError('rollback: generation %s is broken: %s; nothing was changed'
                                        % (generation_id(target), why))
+            if changed:
+                self._owner_change(current, target, state)
             ch = changes(before, after)
             self.result.update(changed=changed, active=target, rolled_back_from=generation_id(current.venv) if changed else None,
                                generation=generation_id(target), packages=after,
                                installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
                                removed=ch.get('removed', []), fingerprint=state.get('fingerprint'))
-            links = LinkPlan(layout.path, self.params['link_scripts'], console_scripts(target)) \
-                if self.params['link_scripts'] else None
+            # The target's owner chose its console scripts: the same gate as a build for that owner.
+            links = LinkPlan(layout.path, self.params['link_scripts'], console_scripts(target),
+                             Gate(self._owner_of(state))) if self.params['link_scripts'] else None
             if links is not None:
                 self.result.update(links=links.links(), links_changed=links.summary())
                 self.result['changed'] = self.result['changed'] or links.changed
@@ -114,11 +119,57 @@ class Rollback:
                                            after_header='%s (%s)' % (layout.path, generation_id(target)))
             if self.engine.check_mode or not self.result['changed']:
                 return self.result
-            if changed:
-                swap(layout, target, current, None)
-                # Remembered for venv_info: when this generation went live again.
-                write_state(target + '.json', dict(state, activated=int(time.time()),
-                                                   rolled_back_from=generation_id(current.venv)))
+            self._switch(current, target, state, links)
+        return self.result
+
+    def _switch(self, current, target, state, links):
+        """Swap and link, all or nothing: either the old or the new generation stays live."""
+        layout = self.layout
+        swapped = None
+        if target != current.venv:
+            # Remembered for venv_info: when this generation went live again. Written before the
+            # swap, so that a full disk fails the run with the link where it was.
+            write_state(target + '.json', dict(state, activated=int(time.time()),
+                                               rolled_back_from=generation_id(current.venv)))
+        try:
+            if target != current.venv:
+                swapped = swap(layout, target, current, None)
             if links is not None:
                 links.apply()
-        return self.result
+        except BaseException:
+            if links is not None:
+                links.undo()
+            if swapped is not None:
+                swap_back(layout, swapped)
+            try:
+                write_state(target + '.json', state)
+            except (IOError, OSError):
+                pass
+            raise
+
+    @staticmethod
+    def _owner_of(state):
+        """Who a generation's code runs as: its recorded owner (None for root or the module's user)."""
+        owner = (state.get('owner') or [-1, -1])[0]
+        if owner in (-1, 0, None) or owner == os.geteuid():
+            return None
+        try:
+            return RunAs(owner, pwd.getpwuid(owner).pw_gid)
+        except KeyError:
+            return RunAs(owner, owner)
+
+    def _owner_change(self, current, target, state):
+        """Refuse to hand the venv to another owner silently; with force, do it and say so."""
+        def uid_of(venv, recorded):
+            owner = (recorded.get('owner') or [-1, -1])[0]
+            return os.lstat(venv).st_uid if owner in (-1, None) else owner
+        live_uid, target_uid = uid_of(current.venv, current.state or {}), uid_of(target, state)
+        if live_uid == target_uid:
+            return
+        what = ('generation %s belongs to %s and the live %s to %s: rolling back would make %s the owner of every '
+                'file of the live venv again' % (generation_id(target), describe_uid(target_uid),
+                                                 generation_id(current.venv), describe_uid(live_uid),
+                                                 describe_uid(target_uid)))
+        if not self.params['force']:
+            raise VenvkitError('rollback: %s; nothing was changed. Set force: true to roll back anyway' % what)
+        self.engine.warnings.append('rollback: %s (force is set)' % what)

@@ -43,6 +43,23 @@ def register(cls):
     return cls
 
 
+def disk_full(path, floor=16 * 1024 * 1024):
+    """'the disk is full (...)' when the file system of path (or its nearest existing parent) has almost no
+    room left, else None."""
+    probe = path
+    while probe and not os.path.exists(probe) and probe != os.path.dirname(probe):
+        probe = os.path.dirname(probe)
+    try:
+        st = os.statvfs(probe)
+    except OSError:
+        return None
+    free = st.f_bavail * st.f_frsize
+    if free < floor or (st.f_files and st.f_favail == 0):
+        return 'the disk is full (No space left on device: %d bytes and %d inodes free on the file system of %s)' % (
+            free, st.f_favail, probe)
+    return None
+
+
 def classify_failure(stderr, stdout=''):
     """A one-line explanation of why pip or uv failed, from its own output."""
     text = (stderr or '') + '\n' + (stdout or '')
@@ -173,6 +190,7 @@ class Installer:
 
     def run(self, argv, what):
         env = self.ctx.process.env(extra=self.env(), run_as=self.ctx.run_as)
+        env.update(self.ctx.owner_env())
         return self.ctx.process.run(argv, what, env=env, run_as=self.ctx.run_as)
 
     def check(self, result, what):
@@ -198,12 +216,16 @@ class Installer:
                                   'checking the venv\'s libc')
         return rc == 0 and 'musl' in out
 
-    def create_failed(self, base, err, out):
+    def create_failed(self, base, err, out, target=None):
         hint = ''
-        if 'No space left on device' not in err and ('ensurepip' in err or 'No module named venv' in err):
+        why = classify_failure(err, out)
+        full = disk_full(target) if target else None
+        if full and 'the disk is full' not in why:
+            # ensurepip's own error names only the command that failed; the file system says why.
+            why = '%s; %s' % (full, why)
+        elif 'No space left on device' not in err and ('ensurepip' in err or 'No module named venv' in err):
             hint = ' ' + INSTALL_HINT
-        self.ctx.fail('creating the venv with %s failed: %s%s' % (base.path, classify_failure(err, out), hint),
-                      stderr=err[-4000:])
+        self.ctx.fail('creating the venv with %s failed: %s%s' % (base.path, why, hint), stderr=err[-4000:])
 
     def unreachable_indexes(self):
         """The configured indexes and find_links URLs that cannot be read, with the reason."""

@@ -67,7 +67,7 @@ class PipInstaller(Installer):
             args.append('--system-site-packages')
         rc, out, err = self.run(args + [target], 'creating the venv')
         if rc != 0:
-            self.create_failed(base, err, out)
+            self.create_failed(base, err, out, target)
         self.ensure_current_pip(base, target)
 
     def ensure_current_pip(self, base, venv):

@@ -49,7 +49,8 @@ class UvInstaller(Installer):
             env['UV_EXTRA_INDEX_URL'] = ' '.join(p['extra_index_urls'])
         if p['find_links']:
             env['UV_FIND_LINKS'] = ','.join(p['find_links'])
-        base = self.ctx.process.environ
+        # Root's cache is root's: a run as the owner uses the owner's (see Process.env).
+        base = self.ctx.process.environ if self.ctx.run_as is None else {}
         if self.ctx.check_mode:
             env['UV_NO_CACHE'] = '1'
         elif not (base.get('UV_CACHE_DIR') or base.get('UV_NO_CACHE') or base.get('XDG_CACHE_HOME')):
@@ -78,7 +79,7 @@ class UvInstaller(Installer):
             args.append('--system-site-packages')
         rc, out, err = self.run(args + [target], 'creating the venv with uv')
         if rc != 0:
-            self.create_failed(base, err, out)
+            self.create_failed(base, err, out, target)
         if self.params['seed_pip']:
             self.seed_pip(base, target)
 

@@ -77,9 +77,11 @@ def test_a_rollback_killed_between_the_swap_and_the_state_recovers(run, tmp_path
     (hook / 'sitecustomize.py').write_text(
         'import os, signal\n'
         'from ansible_collections.venvkit.python.plugins.module_utils._venvkit import rollback\n'
+        'real_swap = rollback.swap\n'
         'def die(*args, **kwargs):\n'
+        '    real_swap(*args, **kwargs)\n'
         '    os.kill(os.getpid(), signal.SIGKILL)\n'
-        'rollback.write_state = die\n')
+        'rollback.swap = die\n')
     import json
     proc = subprocess.run([sys.executable, '-m', 'ansible_collections.venvkit.python.plugins.modules.pip_venv'],
                           input=json.dumps({'ANSIBLE_MODULE_ARGS': run.params(state='rollback')}).encode(),
