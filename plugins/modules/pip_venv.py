@@ -286,6 +286,30 @@ options:
         20.3.4) gets a current one from the index or the interpreter, once, at creation.
     type: bool
     default: true
+  wheelhouse:
+    description:
+      - A tar archive of wheels on the target (flat, as the M(venvkit.python.venv) role's wheelhouse
+        ships it) to unpack into O(wheelhouse.dir) before installing, in the same call.
+      - Nothing is unpacked when O(wheelhouse.dir) already holds the wheels of O(wheelhouse.key).
+        Otherwise the directory is replaced whole, in one rename, by a new one made beside it under an
+        unguessable name; the archive is removed afterwards.
+      - The parent of O(wheelhouse.dir) must belong to root and be writable by nobody else, the archive
+        must be a regular file of root's, and it may hold only plain files with plain names.
+      - In check mode the archive is unpacked into a private temporary directory, to predict from.
+    type: dict
+    suboptions:
+      archive:
+        description: The archive's path on the target.
+        type: path
+        required: true
+      dir:
+        description: The directory of wheels; it must also be among O(find_links).
+        type: path
+        required: true
+      key:
+        description: What identifies the archive's content; written into the directory last.
+        type: str
+        required: true
   lock_timeout:
     description:
       - Seconds to wait for another run on the same O(path) to finish. Concurrent runs are

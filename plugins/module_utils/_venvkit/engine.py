@@ -118,6 +118,7 @@ class PipVenv:
         self.result = dict(changed=False, path=self.path)
         self.ctx = None
         self.gate = Gate()
+        self.wheelhouse = None
         self.owner = None
         self.live_before = None
         self.in_place_started = False
@@ -204,8 +205,11 @@ class PipVenv:
                                     check_mode=self.check_mode, diff_mode=self.diff_mode)
         if self.check_mode:
             with Lock(self.layout.lock_path, p['lock_timeout'], create=False):
+                unpacked = self._unpack_wheelhouse()
                 plan = self.plan(installer, inputs, python_path, exposure)
-                return self.report_check(plan, installer)
+                result = self.report_check(plan, installer)
+                result['changed'] = result['changed'] or unpacked
+                return result
         created = self._make_dirs()
         lock = Lock(self.layout.lock_path, p['lock_timeout'])
         with lock:
@@ -214,8 +218,11 @@ class PipVenv:
             times = os.stat(self.layout.gens_dir)
             try:
                 self.ctx.workdir_parent = self.layout.gens_dir
+                unpacked = self._unpack_wheelhouse()
                 plan = self.plan(installer, inputs, python_path, exposure)
-                return Apply(self).apply(plan)
+                result = Apply(self).apply(plan)
+                result['changed'] = result['changed'] or unpacked
+                return result
             except BaseException:
                 self.ctx.cleanup()
                 # A failed run leaves the generations directory as it found it, down to its times.
@@ -242,6 +249,25 @@ class PipVenv:
         gate.locations('extra_index_urls', p['extra_index_urls'])
         if p['link_scripts']:
             gate.write_dir(p['link_scripts']['dest'], 'console-script links')
+        if p['wheelhouse']:
+            from ansible_collections.venvkit.python.plugins.module_utils._venvkit.wheelhouse import Wheelhouse
+            self.wheelhouse = Wheelhouse(p['wheelhouse'], gate)
+            self.wheelhouse.check()
+
+    def _unpack_wheelhouse(self):
+        """Put the shipped wheels where the installer looks; in check mode, into this run's private directory."""
+        wheelhouse = self.wheelhouse
+        if wheelhouse is None or not wheelhouse.wanted:
+            return False
+        if self.check_mode:
+            scratch = os.path.join(self.ctx.workdir(), 'wheels')
+            os.mkdir(scratch, 0o755)
+            wheelhouse.unpack_into(scratch)
+            self.params['find_links'] = [scratch if x == wheelhouse.dir else x for x in self.params['find_links']]
+        else:
+            wheelhouse.apply()
+        self.result['wheelhouse'] = dict(changed=True, key=wheelhouse.key, dir=wheelhouse.dir)
+        return True
 
     def _make_dirs(self):
         """The parent (marked as the module's) and the generations directory; returns what was created."""

@@ -94,6 +94,11 @@ PIP_VENV_OPTIONS = dict(
     installer=dict(type='str', default='auto', choices=INSTALLER_CHOICES),
     uv=dict(type='path'),
     seed_pip=dict(type='bool', default=True),
+    wheelhouse=dict(type='dict', options=dict(
+        archive=dict(type='path', required=True),
+        dir=dict(type='path', required=True),
+        key=dict(type='str', required=True),
+    )),
 )
 
 # pip options that would install somewhere else than the venv.
@@ -237,6 +242,15 @@ def input_problems(params):
         problem = path_problem(p['link_scripts'].get('dest'), 'link_scripts.dest')
         if problem:
             problems.append(problem)
+    if p['wheelhouse']:
+        for field in ('archive', 'dir'):
+            problem = path_problem(p['wheelhouse'].get(field), 'wheelhouse.%s' % field)
+            if problem:
+                problems.append(problem)
+        if not re.fullmatch(r'[A-Za-z0-9._-]{1,200}', str(p['wheelhouse'].get('key') or '')):
+            problems.append('wheelhouse.key must be 1 to 200 letters, digits, dots, dashes or underscores')
+        if p['wheelhouse'].get('dir') not in p['find_links']:
+            problems.append('wheelhouse.dir must be among find_links, since the venv installs from it')
     if p['generation'] not in (None, '') and not re.fullmatch(r'g?[0-9]+', str(p['generation'])):
         problems.append("generation must be a generation's id, such as g3 or 3 (got %r)" % p['generation'])
     if p['generation'] not in (None, '') and p['state'] != 'rollback':
