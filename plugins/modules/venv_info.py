@@ -44,6 +44,16 @@ options:
     description: Return each generation's bill of materials in full (RV(generations[].sbom)).
     type: bool
     default: false
+  verify:
+    description:
+      - Check every installed file of each generation against the hashes of its wheel's C(RECORD), and
+        list the files that changed or are gone in RV(generations[].files_changed).
+      - Generations share the files they have in common through hard links, so a file edited in
+        place (not replaced) changes in every generation that holds it; a rollback then restores the
+        package set but not those bytes. This finds such edits.
+      - It reads every file of every generation, which takes a moment on large venvs.
+    type: bool
+    default: false
   declared:
     description:
       - Options of a M(venvkit.python.pip_venv) task (such as C(requirements), C(inline_requirements),
@@ -169,6 +179,17 @@ generations:
       description: Its bill of materials, CycloneDX 1.5 JSON.
       returned: with O(sbom)
       type: dict
+    sbom_stale:
+      description:
+        - Whether the packages of the generation are no longer those its bill of materials lists (a
+          package changed by hand since the build). A stale bill of materials is not the truth.
+      returned: when the generation has a bill of materials
+      type: bool
+    files_changed:
+      description: Files whose bytes differ from their wheel's C(RECORD), or that are gone, with why (at most 50).
+      returned: with O(verify)
+      type: list
+      elements: str
 exposed_by:
   description: The PATH files (profile.d script, drop-ins, conf.d files) that put the venv's C(bin) on PATH.
   returned: always
@@ -224,6 +245,7 @@ def main():
         argument_spec=dict(
             path=dict(type='path', required=True),
             sbom=dict(type='bool', default=False),
+            verify=dict(type='bool', default=False),
             declared=dict(type='dict'),
         ),
         supports_check_mode=True,

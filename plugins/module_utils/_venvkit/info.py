@@ -25,7 +25,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors imp
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import existing_files
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import Layout
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
-    console_scripts, installed_packages)
+    changed_files, console_scripts, installed_packages)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import links_in
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import path_problem
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import read_state
@@ -54,6 +54,12 @@ class VenvInfo:
             fingerprint=state.get('fingerprint'), installer=state.get('installer'),
             packages=installed_packages(venv), console_scripts=sorted(console_scripts(venv)))
         document = sbom.read(state_path)
+        if document is not None:
+            # A bill of materials is the truth only while the packages are still those it lists.
+            listed = dict((c.get('name'), c.get('version')) for c in document.get('components', []))
+            entry['sbom_stale'] = listed != entry['packages']
+        if self.params.get('verify'):
+            entry['files_changed'] = ['%s (%s)' % item for item in changed_files(venv)]
         if self.params.get('sbom') and document is not None:
             entry['sbom'] = document
         entry['sbom_path'] = sbom.sbom_path(state_path) if document is not None else None

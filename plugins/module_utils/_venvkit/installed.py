@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import hashlib
 import os
 import re
@@ -101,6 +102,41 @@ def console_scripts(venv, owners=None):
                         os.path.join(venv, 'bin', script)):
                     scripts[script] = project
     return scripts
+
+
+def changed_files(venv, limit=50):
+    """Files of the venv whose bytes differ from their RECORD entry, or that are gone: [(path, why)].
+
+    A generation shares unchanged files with its neighbours through hard
+    links, so an edit made in place reaches every generation that holds the
+    file; this finds such edits (and any other) by the wheels' own hashes.
+    Read as root with no link followed below the venv. At most limit entries.
+    """
+    found = []
+    top = os.path.realpath(venv)
+    for site, name in dist_info_dirs(venv):
+        site_rel = os.path.relpath(site, venv)
+        record = read_beneath(venv, os.path.join(site_rel, name, 'RECORD'), what='RECORD') or b''
+        for line in record.decode('utf-8', 'replace').splitlines():
+            fields = line.rsplit(',', 2)
+            if len(fields) != 3 or not fields[1].startswith('sha256='):
+                continue
+            relative = os.path.normpath(os.path.join(site_rel, fields[0].strip('"')))
+            # Only what the wheel put in site-packages: the scripts in bin/ are written by the
+            # installer and rewritten when a generation is relocated.
+            if not relative.startswith(site_rel + os.sep):
+                continue
+            data = read_beneath(venv, relative, what='installed file')
+            if data is None:
+                why = 'missing' if not os.path.lexists(os.path.join(top, relative)) else 'not a regular file'
+            else:
+                digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode('ascii')
+                why = None if digest == fields[1][len('sha256='):] else 'changed since it was installed'
+            if why:
+                found.append((relative, why))
+                if len(found) >= limit:
+                    return found
+    return found
 
 
 def read_pyvenv_cfg(venv, owners=None):

@@ -26,7 +26,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate impor
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
     GENERATION_RE, swap, swap_back)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
-    changes, console_scripts, format_packages, installed_packages)
+    changed_files, changes, console_scripts, format_packages, installed_packages)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import probe
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import LinkPlan
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
@@ -102,6 +102,12 @@ class Rollback:
                                        % (generation_id(target), why))
             if changed:
                 self._owner_change(current, target, state)
+                edited = changed_files(target, limit=5)
+                if edited:
+                    self.engine.warnings.append(
+                        'rollback: generation %s no longer holds the bytes its wheels installed (%s): a file edited '
+                        'in place changes every generation that shares it; rebuild with force: true to get them back'
+                        % (generation_id(target), ', '.join('%s %s' % item for item in edited)))
             ch = changes(before, after)
             self.result.update(changed=changed, active=target, rolled_back_from=generation_id(current.venv) if changed else None,
                                generation=generation_id(target), packages=after,
