@@ -46,6 +46,14 @@ options:
     type: list
     elements: str
     default: []
+  services_may_be_missing:
+    description:
+      - Where systemd or OpenRC runs, a service in O(services) that it does not know (no unit file, no
+        C(/etc/init.d) script) fails the run before anything is written, naming the closest known
+        names, since a drop-in for a misspelled unit puts nothing on any service's E(PATH).
+      - Set this for services that are installed later.
+    type: bool
+    default: false
   service_manager:
     description:
       - V(systemd) writes a drop-in C(<systemd_dir>/<unit>.d/<name>-path.conf) per service.
@@ -109,6 +117,10 @@ options:
         type: list
         elements: str
         default: []
+      services_may_be_missing:
+        description: See O(venvkit.python.path_exposure#module:services_may_be_missing).
+        type: bool
+        default: false
       service_manager:
         description: See O(venvkit.python.path_exposure#module:service_manager).
         type: str

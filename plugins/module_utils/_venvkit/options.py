@@ -43,6 +43,7 @@ EXPOSE_OPTIONS = dict(
     profile_dir=dict(type='path', default='/etc/profile.d'),
     position=dict(type='str', default='prepend', choices=['prepend', 'append']),
     services=dict(type='list', elements='str', default=[]),
+    services_may_be_missing=dict(type='bool', default=False),
     service_manager=dict(type='str', default='auto', choices=['auto', 'systemd', 'openrc']),
     systemd_dir=dict(type='path', default='/etc/systemd/system'),
     openrc_conf_dir=dict(type='path', default='/etc/conf.d'),

@@ -7,8 +7,8 @@
 Prints, as JSON, what decides which wheels fit the target's interpreter (its
 Python version and implementation, libc with version, machine, and the
 platform tags pip accepts there, most specific first), and, given the
-wheelhouse directory as its argument, why that directory may not be written
-(None when it may): every existing component of it must belong to root and
+wheelhouse directory as its argument, whether its parent exists and why that
+directory may not be written (None when it may): every existing component of it must belong to root and
 be writable by nobody else, as pip_venv's trust gate demands, so that the
 role refuses before it copies anything there.
 """
@@ -83,6 +83,7 @@ def main(argv):
               'libc': libc, 'machine': platform.machine(), 'platforms': tags}
     if len(argv) > 1:
         report['untrusted'] = untrusted(argv[1])
+        report['parent_exists'] = os.path.isdir(os.path.dirname(argv[1]))
     print(json.dumps(report))
 
 

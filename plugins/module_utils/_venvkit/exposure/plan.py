@@ -18,7 +18,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import os
+import re
 import stat
 import tempfile
 
@@ -44,6 +46,30 @@ def manager_running(manager, root='/'):
     """Whether that service manager runs the host now (not a container without init)."""
     probe = 'run/systemd/system' if manager == 'systemd' else 'run/openrc/softlevel'
     return os.path.exists(os.path.join(root, probe))
+
+
+# Where systemd looks for unit files (systemd.unit(5)), after the configured systemd_dir.
+UNIT_DIRS = ('/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/lib/systemd/system',
+             '/usr/lib/systemd/system')
+INIT_D = '/etc/init.d'
+
+
+def unknown_services(manager, names, systemd_dir, root='/'):
+    """[(name, closest known names)] of the services that the running manager does not know."""
+    if manager == 'systemd':
+        dirs = [systemd_dir] + [os.path.join(root, d.lstrip('/')) for d in UNIT_DIRS]
+        known = set(e for d in dirs for e in _entries(d) if '.' in e and not e.endswith(('.d', '.wants', '.requires')))
+
+        def found(unit):
+            template = re.sub(r'@[^.]*\.', '@.', unit)
+            return unit in known or template in known
+    else:
+        known = set(_entries(os.path.join(root, INIT_D.lstrip('/'))))
+
+        def found(service):
+            return service in known
+    return [(name, difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6))
+            for name in names if not found(name)]
 
 
 def _entries(directory):
@@ -166,6 +192,14 @@ class PathExposure:
         self._consider(changes, ProfileScript(p, self.bin_dir if p['profile'] else None))
 
         units = [systemd_unit(s) for s in p['services']] if present and manager == 'systemd' else []
+        if present and p['services'] and not p['services_may_be_missing'] and manager_running(manager):
+            wanted = units if manager == 'systemd' else list(p['services'])
+            unknown = unknown_services(manager, wanted, p['systemd_dir'])
+            if unknown:
+                raise VenvkitError('services: %s does not know %s; nothing was written. Check the spelling, or set '
+                                   'services_may_be_missing for services installed later' % (manager, '; '.join(
+                                       '%s%s' % (name, ' (closest: %s)' % ', '.join(close) if close else '')
+                                       for name, close in unknown)))
         found = [e[:-2] for e in _entries(p['systemd_dir'])
                  if e.endswith('.d') and os.path.lexists(os.path.join(p['systemd_dir'], e, SystemdDropin.file_name(p)))]
         for unit in units + [u for u in found if u not in units]:

@@ -234,3 +234,39 @@ def test_unwritable_directory_fails_before_the_venv_changes(run, etc, monkeypatc
     assert error.msg.startswith('expose: ')
     assert os.path.realpath(run.path) == active and run.freeze().count('vkdemo==1.0') == 1
     assert os.listdir(etc.profile_dir) == []
+
+
+# -- a misspelled unit fails before anything moves ------------------------------------
+
+def test_a_unit_systemd_does_not_know_fails_naming_the_closest_and_moves_nothing(tmp_path, monkeypatch):
+    etc = Etc(str(tmp_path))
+    with open(os.path.join(etc.systemd_dir, 'semaphore-runner.service'), 'w') as handle:
+        handle.write('[Service]\nExecStart=/bin/true\n')
+    monkeypatch.setattr(exposure, 'manager_running', lambda manager, root='/': manager == 'systemd')
+    etc(services=['semaphore-runner'])
+    dropin = os.path.join(etc.systemd_dir, 'semaphore-runner.service.d', 'semaphore-path.conf')
+    before = open(dropin).read()
+    error = etc.fails(services=['semaphore-runnr'])
+    assert 'systemd does not know semaphore-runnr.service (closest: semaphore-runner.service' in error
+    assert 'nothing was written' in error
+    # the real unit keeps its drop-in; nothing was written for the typo
+    assert open(dropin).read() == before
+    assert not os.path.exists(os.path.join(etc.systemd_dir, 'semaphore-runnr.service.d'))
+    # installed later, on purpose
+    result = etc(services=['semaphore-runner', 'later'], services_may_be_missing=True)
+    assert result['changed'] and os.path.isdir(os.path.join(etc.systemd_dir, 'later.service.d'))
+
+
+def test_a_template_instance_is_known_by_its_template(tmp_path):
+    etc = Etc(str(tmp_path))
+    with open(os.path.join(etc.systemd_dir, 'runner@.service'), 'w') as handle:
+        handle.write('[Service]\nExecStart=/bin/true\n')
+    assert exposure.unknown_services('systemd', ['runner@a.service'], etc.systemd_dir, root=str(tmp_path)) == []
+
+
+def test_an_openrc_service_without_its_init_script_is_unknown(tmp_path):
+    os.makedirs(str(tmp_path / 'etc' / 'init.d'))
+    (tmp_path / 'etc' / 'init.d' / 'semaphore-runner').write_text('#!/sbin/openrc-run\n')
+    unknown = exposure.unknown_services('openrc', ['semaphore-runner', 'semaphore-runer'], '/nonexistent',
+                                        root=str(tmp_path))
+    assert unknown == [('semaphore-runer', ['semaphore-runner'])]
