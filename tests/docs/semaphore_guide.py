@@ -171,16 +171,15 @@ def substitutions(c: Checks, guide: Guide, url: str) -> None:
         (guide.repo / 'inventory/host_vars' / (host + '.yml')).write_text(
             'ansible_host: %s\nansible_connection: containers.podman.podman\nansible_become: false\n' % ct)
     requirements = (guide.repo / 'collections/requirements.yml').read_text()
-    pinned = re.findall(r'^\s*version:\s*(.*)$', requirements, re.M)
-    c.check('collections/requirements.yml pins the version galaxy.yml builds', '"%s"' % collection.version(),
-            '\n'.join(pinned))
+    named = re.findall(r'^\s*- name:\s*(\S+)$', requirements, re.M)
+    c.check('collections/requirements.yml names the tarball galaxy.yml builds',
+            'collections/%s' % collection.tarball().name, '\n'.join(named))
     bundle = collection.bundle()
     collection.artifact()
-    local = re.sub(r'^(\s*)version: .*$', r'\1type: file',
-                   requirements.replace('name: venvkit.python', 'name: %s' % collection.tarball()), flags=re.M)
-    (guide.work / 'collections-requirements.yml').write_text(local)
-    subprocess.run(['ansible-galaxy', 'collection', 'install', '--offline', '-r',
-                    str(guide.work / 'collections-requirements.yml'), '-p', 'collections'], cwd=guide.repo, check=True,
+    # The tarball committed beside it, installed exactly as Semaphore does: from the repository's root.
+    shutil.copy(collection.tarball(), guide.repo / 'collections' / collection.tarball().name)
+    subprocess.run(['ansible-galaxy', 'collection', 'install', '--offline', '-r', 'collections/requirements.yml',
+                    '-p', 'collections'], cwd=guide.repo, check=True,
                    capture_output=True, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(guide.repo / 'collections')))
     # The repository's collections (beside the playbooks), and containers.podman
     # for the connection to the containers.

