@@ -455,6 +455,11 @@ upgraded:
   returned: when state=present
   type: list
   elements: str
+upgraded_from:
+  description: What each package of RV(upgraded) moves from, as C(name==old_version), in the same order.
+  returned: when state=present
+  type: list
+  elements: str
 removed:
   description: Packages removed, as C(name==version).
   returned: when state=present

@@ -217,7 +217,11 @@ drift:
       type: list
       elements: str
     upgraded:
-      description: Packages whose version would change.
+      description: Packages whose version would change, as C(name==new_version).
+      type: list
+      elements: str
+    upgraded_from:
+      description: What each package of RV(drift.upgraded) would move from, as C(name==old_version).
       type: list
       elements: str
     removed:

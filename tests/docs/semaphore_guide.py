@@ -299,7 +299,7 @@ def rollback(c: Checks, guide: Guide) -> None:
     guide.requirements(without='jmespath')
     guide.play('provision-2.log', 'semaphore_runner.yml', *runner1)
     guide.play('venvs-1.log', 'runner_venvs.yml', *runner1)
-    c.contains('runner_venvs.yml shows the new generation live, the first kept', 'live g2, kept g1, g2',
+    c.contains('runner_venvs.yml shows the new generation live, the first kept', 'live g2, kept to roll back to g1;',
                LOGS / 'venvs-1.log')
     c.contains('and that it matches requirements.txt', 'matches requirements.txt: True', LOGS / 'venvs-1.log')
     guide.play('rollback-check.log', 'runner_rollback.yml', '--check', '--diff', *runner1)

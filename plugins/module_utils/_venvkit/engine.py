@@ -439,7 +439,7 @@ class PipVenv:
             changed=changed, active=venv, packages=after, created=plan.action == 'create',
             recreated=plan.action == 'recreate', reason=plan.reason, fingerprint=plan.fingerprint,
             installer=plan.installer.name, installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
-            removed=ch.get('removed', []),
+            upgraded_from=ch.get('upgraded_from', []), removed=ch.get('removed', []),
             python=dict(path=os.path.join(self.path, 'bin', 'python'),
                         executable=os.path.realpath(os.path.join(venv, 'bin', 'python')) if venv else None,
                         version=base_version))
@@ -466,7 +466,9 @@ class PipVenv:
         scripts = None
         if plan.fresh and self.predict_fresh:
             plan.after, scripts = self._predict_fresh(plan, installer)
-        elif plan.fresh:
+        elif plan.fresh and plan.after is None:
+            # Nothing predicted what a fresh venv holds (venv_info builds none); a sync's
+            # prediction from dry runs in the live venv stands.
             plan.after = {}
         elif plan.live is not None:
             # After an update the scripts are those of the live venv, plus or minus the change's.

@@ -92,7 +92,8 @@ class VenvInfo:
                              environ=self.environ, predict_fresh=False)
             compared = engine.execute()
             result['matches'] = not compared['changed']
-            result['drift'] = dict((k, compared.get(k)) for k in ('reason', 'installed', 'upgraded', 'removed'))
+            result['drift'] = dict((k, compared.get(k)) for k in ('reason', 'installed', 'upgraded', 'upgraded_from',
+                                                                  'removed'))
             if compared.get('exposure'):
                 result['drift']['path_files'] = compared['exposure']['files']
             result['diff'] = compared.get('diff')

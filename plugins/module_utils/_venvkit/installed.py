@@ -162,4 +162,6 @@ def changes(before, after):
     removed = ['%s==%s' % (n, before[n]) for n in sorted(before) if n not in after]
     if not (installed or upgraded or removed):
         return {}
-    return dict(installed=installed, upgraded=upgraded, removed=removed)
+    # What each upgraded (or downgraded) package moves from, in the same order.
+    upgraded_from = ['%s==%s' % (n, before[n]) for n in sorted(after) if n in before and before[n] != after[n]]
+    return dict(installed=installed, upgraded=upgraded, upgraded_from=upgraded_from, removed=removed)

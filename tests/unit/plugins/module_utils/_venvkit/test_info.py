@@ -2,6 +2,9 @@
 
 import json
 import os
+import subprocess
+
+import pytest
 
 from helpers import run_module, tree_listing
 
@@ -66,3 +69,30 @@ def test_the_bill_of_materials_is_cyclonedx_1_5(run):
     run(packages=['vkdemo==2.0', 'vkextra'])
     later = dict((c['name'], c) for c in info(run, sbom=True)['generations'][-1]['sbom']['components'])
     assert later['vkextra'].get('hashes') == components['vkextra'].get('hashes') and later['vkdemo']['version'] == '2.0'
+
+
+# -- venv_info's drift and pip_venv's check mode are the same prediction ---------------
+
+DRIFT_CASES = {
+    'sync': dict(packages=['vkdemo==1.0'], sync=True),
+    'upgrade': dict(packages=['vkdemo'], upgrade=True),
+    'constraints': dict(packages=['vkdemo'], inline_constraints=[dict(name='c.txt', content='vkdemo<2\n')]),
+    'a new pin': dict(packages=['vkdemo==2.0']),
+}
+
+
+@pytest.mark.parametrize('case', sorted(DRIFT_CASES))
+def test_drift_names_only_the_real_difference_as_check_mode_does(run, case):
+    run(packages=['vkdemo==1.0'])
+    subprocess.run([os.path.join(run.path, 'bin', 'python'), '-m', 'pip', 'install', '-q', '--no-index',
+                    '--find-links', run.wheelhouse, 'vkextra'], check=True, env=run.env)
+    declared = dict(DRIFT_CASES[case], find_links=[run.wheelhouse], no_index=True, installer='pip',
+                    python=run.base_python)
+    drift = info(run, declared=declared)['drift']
+    predicted = run(check=True, **declared)
+    for key in ('installed', 'upgraded', 'upgraded_from', 'removed'):
+        assert drift[key] == predicted.get(key, []), (case, key, drift, predicted)
+    if case == 'sync':
+        assert drift['removed'] == ['vkextra==1.0'] and drift['installed'] == []
+    if case == 'upgrade':
+        assert drift['upgraded'] == ['vkdemo==2.0'] and drift['upgraded_from'] == ['vkdemo==1.0']
