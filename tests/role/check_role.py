@@ -151,6 +151,12 @@ def mistakes(c: Checks, role: Role, openrc: Path) -> None:
                    '--check', cwd=ROOT, must_fail=True)
     c.expect('the runner playbook stops when requirements.txt is missing', 'yes',
              yes('The requirements file %s/requirements.txt is not there' % inventory in out))
+    # A misspelled variable of the playbook's own: the default index must not be used silently.
+    out = playbook(role.work / 'runner-typo.log', '-i', str(inventory / 'hosts.ini'), 'playbooks/semaphore_runner.yml',
+                   '--check', '-e', 'semaphore_runner_index_ur=http://127.0.0.1:9/simple', cwd=ROOT, must_fail=True)
+    c.expect('the runner playbook names an unknown variable and its closest', 'yes',
+             yes('unknown variable semaphore_runner_index_ur; did you mean semaphore_runner_index_url?' in out))
+    c.expect('and stops before the requirements check', 'no', yes('is not there' in out))
 
 
 def accounts(c: Checks, role: Role, systemd: Path) -> None:
