@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -202,20 +201,18 @@ def run_units(session: nox.Session, paths: list[str], *options: str) -> None:
                 *(session.posargs or paths), env=session_env())
 
 
-def run_integration(session: nox.Session, python: str) -> None:
-    work = Path(tempfile.mkdtemp())
+def run_integration(session: nox.Session, name: str) -> None:
+    """ansible-test integration of tests/integration/targets, in a copy of the collection where it looks for one."""
+    top = Path(session.create_tmp()) / name
+    tree = collection.source_tree(top)
+    # The host's pip configuration (indexes, find-links) stays out of the test.
+    env = session_env(PIP_CONFIG_FILE=os.devnull, PIP_FIND_LINKS=None, PIP_INDEX_URL=None, PIP_EXTRA_INDEX_URL=None,
+                      ANSIBLE_COLLECTIONS_PATH=None)
     try:
-        session.run('python', 'tests/unit/wheels.py', str(work / 'wheels'))
-        for target in ('pip_venv', 'venv_info', 'path_exposure'):
-            (work / target).mkdir()
-        # The host's pip configuration (indexes, find-links) stays out of the test.
-        env = session_env(PIP_CONFIG_FILE=os.devnull, PIP_FIND_LINKS=None, PIP_INDEX_URL=None, PIP_EXTRA_INDEX_URL=None,
-                          VENVKIT_IT_ROOT=str(work), VENVKIT_IT_WHEELS=str(work / 'wheels'),
-                          ANSIBLE_ROLES_PATH=str(ROOT / 'tests' / 'integration' / 'targets'))
-        session.run('ansible-playbook', '-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=' + python,
-                    'tests/integration/run.yml', env=env)
+        with session.chdir(tree):
+            session.run('ansible-test', 'integration', '--local', '--color', 'no', '-v', *session.posargs, env=env)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(top, ignore_errors=True)
 
 
 @nox.session(python=False, tags=[DEV_MINOR])
@@ -227,9 +224,9 @@ def unit(session: nox.Session) -> None:
 
 @nox.session(python=False, tags=[DEV_MINOR])
 def integration(session: nox.Session) -> None:
-    """The modules through ansible-playbook on localhost from a local wheelhouse: each target under
-    tests/integration/targets/, check, real, check, real."""
-    run_integration(session, str(VENV / 'bin' / 'python'))
+    """ansible-test integration --local of tests/integration/targets (pip_venv, venv_info, path_exposure), each with
+    the setup_venvkit target's wheelhouse: check, real, check, real; arguments after -- go to ansible-test."""
+    run_integration(session, 'integration')
 
 
 def add_release(minor: str) -> None:
@@ -252,10 +249,10 @@ def add_release(minor: str) -> None:
 
     def integration_release(session: nox.Session) -> None:
         install_release(session, release)
-        run_integration(session, str(Path(session.virtualenv.location) / 'bin' / 'python'))
+        run_integration(session, 'integration-' + minor)
 
     unit_release.__doc__ = 'pytest %s on ansible-core %s, and ansible-doc renders pip_venv' % (' '.join(paths), release)
-    integration_release.__doc__ = 'The integration targets through ansible-playbook of ansible-core %s' % release
+    integration_release.__doc__ = 'ansible-test integration of ansible-core %s on the integration targets' % release
     nox.session(name='unit-' + minor, python=python_version(), tags=[minor])(unit_release)
     nox.session(name='integration-' + minor, python=python_version(), tags=[minor])(integration_release)
 

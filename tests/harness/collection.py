@@ -65,15 +65,25 @@ def _shipped_files() -> list[str]:
     return [name for name in listing.split('\0') if name and (ROOT / name).is_file()]
 
 
+def source_tree(top: Path) -> Path:
+    """The repository's files (tests included) copied to top/ansible_collections/venvkit/python; returns it.
+
+    ansible-test wants the copy outside this git work tree: inside it, it would
+    ask git which files there are, and build/ is ignored.
+    """
+    src = top / 'ansible_collections' / 'venvkit' / 'python'
+    shutil.rmtree(top, ignore_errors=True)
+    for file_name in _shipped_files():
+        target = src / file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / file_name, target, follow_symlinks=False)
+    return src
+
+
 def artifact() -> Path:
     """Build and install the artifact into build/artifact; returns that collections path."""
-    src = BUILD / 'artifact-src' / 'ansible_collections' / 'venvkit' / 'python'
+    src = source_tree(BUILD / 'artifact-src')
     dest = BUILD / 'artifact'
-    shutil.rmtree(BUILD / 'artifact-src', ignore_errors=True)
-    for name in _shipped_files():
-        target = src / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target, follow_symlinks=False)
     built = tarball()
     built.parent.mkdir(parents=True, exist_ok=True)
     built.unlink(missing_ok=True)
