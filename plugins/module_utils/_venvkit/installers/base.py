@@ -81,6 +81,14 @@ def classify_failure(stderr, stdout=''):
     name = match.group(1).rstrip(',.;') if match else None
     if name and wanted and wanted.group('by'):
         name = '%s (needed by %s)' % (name, wanted.group('by'))
+    # pip lists what the index has: "(from versions: 1.0, 2.0)".
+    offered = re.search(r'\(from versions: ([^)]*)\)', flat)
+    if name and offered and offered.group(1).strip() not in ('', 'none') and not unreachable:
+        return ('requirement %s: no version on the package index satisfies it; the index has %s'
+                % (name, offered.group(1).strip()))
+    absent = re.search(r'Because there is no version of (\S+?) and', flat)
+    if absent and not unreachable:
+        return 'requirement %s: no version on the package index satisfies it' % absent.group(1)
     if unreachable and name:
         return ('the package index could not be reached (%s), so %s could not be found' % (unreachable.group(1), name))
     if unreachable:
@@ -94,7 +102,13 @@ def classify_failure(stderr, stdout=''):
     if 'Hashes are required in --require-hashes mode' in text or 'In --require-hashes mode' in text:
         return 'require_hashes is on but a requirement is not pinned with ==, or has no --hash'
     if 'ResolutionImpossible' in text or 'conflicting dependencies' in text:
-        return 'the requirements conflict with each other: no set of versions satisfies them all'
+        # pip names the pair under "The conflict is caused by:".
+        caused = re.search(r'The conflict is caused by:\s*\n((?:[ \t]+\S[^\n]*\n?)+)', text)
+        pair = '; '.join(line.strip() for line in caused.group(1).splitlines() if line.strip()) if caused else ''
+        return 'the requirements conflict with each other: %s' % (pair or 'no set of versions satisfies them all')
+    unsatisfiable = re.search(r'cause: (Because .*?unsatisfiable\.)', flat)
+    if unsatisfiable:
+        return 'the requirements conflict with each other: %s' % unsatisfiable.group(1)
     errors = [line.strip() for line in text.splitlines() if line.strip().startswith(('ERROR:', 'error:'))]
     if errors:
         return ' '.join(errors[:3])

@@ -103,6 +103,22 @@ def test_an_unknown_installer_is_named(run):
      'could not be reached (NewConnectionError), so x could not be found'),
     ('THESE PACKAGES DO NOT MATCH THE HASHES\n    vk from file:///x', 'hash mismatch'),
     ('OSError: [Errno 28] No space left on device', 'the disk is full'),
+    # a version the index does not have: what it has instead
+    ('ERROR: Could not find a version that satisfies the requirement vkdemo==3.0 (from versions: 1.0, 2.0)\n'
+     'ERROR: No matching distribution found for vkdemo==3.0',
+     'requirement vkdemo==3.0: no version on the package index satisfies it; the index has 1.0, 2.0'),
+    ('error: No solution found when resolving dependencies\n  cause: Because there is no version of vkdemo==3.0 '
+     'and you require vkdemo==3.0, we can conclude that your requirements are unsatisfiable.',
+     'requirement vkdemo==3.0: no version on the package index satisfies it'),
+    # conflicting pins: the pair
+    ('ERROR: Cannot install vkdemo==2.0 and vkdep<2 because these package versions have conflicting dependencies.\n'
+     '\nThe conflict is caused by:\n    The user requested vkdep<2\n    vkdemo 2.0 depends on vkdep>=2\n\nTo fix '
+     'this you could try to:\nERROR: ResolutionImpossible: for help visit https://pip.pypa.io',
+     'conflict with each other: The user requested vkdep<2; vkdemo 2.0 depends on vkdep>=2'),
+    ('error: No solution found when resolving dependencies\n  cause: Because vkdemo>=2.0 depends on vkdep>=2 and you '
+     'require vkdemo==2.0, we can conclude that you require vkdep>=2.\n         And because you require vkdep<2, we '
+     'can conclude that your requirements are unsatisfiable.',
+     'conflict with each other: Because vkdemo>=2.0 depends on vkdep>=2 and you require vkdemo==2.0'),
 ])
 def test_failures_are_explained_in_one_line(text, expect):
     assert expect in base.classify_failure(text)
