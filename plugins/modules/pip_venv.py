@@ -288,8 +288,8 @@ options:
     default: true
   wheelhouse:
     description:
-      - A tar archive of wheels on the target (flat, as the M(venvkit.python.venv) role's wheelhouse
-        ships it) to unpack into O(wheelhouse.dir) before installing, in the same call.
+      - A tar archive of wheels on the target (flat, as the wheelhouse of the C(venvkit.python.venv)
+        role ships it) to unpack into O(wheelhouse.dir) before installing, in the same call.
       - Nothing is unpacked when O(wheelhouse.dir) already holds the wheels of O(wheelhouse.key).
         Otherwise the directory is replaced whole, in one rename, by a new one made beside it under an
         unguessable name; the archive is removed afterwards.
