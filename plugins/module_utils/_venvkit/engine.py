@@ -247,6 +247,7 @@ class PipVenv:
         gate.locations('find_links', p['find_links'])
         gate.locations('index_url', [p['index_url']] if p['index_url'] else [])
         gate.locations('extra_index_urls', p['extra_index_urls'])
+        gate.environment(self.process.environ)
         if p['link_scripts']:
             gate.write_dir(p['link_scripts']['dest'], 'console-script links')
         if p['wheelhouse']:

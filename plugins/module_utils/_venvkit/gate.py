@@ -54,6 +54,11 @@ TREE_LIMIT = 200000
 _LOCATION_OPTIONS = ('-f', '--find-links', '-i', '--index-url', '--extra-index-url')
 _EDITABLE_OPTIONS = ('-e', '--editable')
 _INCLUDE_OPTIONS = ('-r', '--requirement', '-c', '--constraint')
+# Variables pip and uv read locations or files from, whatever set them (a play's environment:).
+_ENV_LOCATIONS = ('PIP_FIND_LINKS', 'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'UV_FIND_LINKS', 'UV_INDEX_URL',
+                  'UV_EXTRA_INDEX_URL', 'UV_DEFAULT_INDEX', 'UV_INDEX')
+_ENV_FILES = ('PIP_CONFIG_FILE', 'PIP_CONSTRAINT', 'PIP_REQUIREMENT', 'UV_CONFIG_FILE', 'UV_CONSTRAINT', 'UV_OVERRIDE',
+              'UV_BUILD_CONSTRAINT')
 _ARCHIVES = ('.whl', '.tar.gz', '.tgz', '.zip', '.tar.bz2', '.tar.xz', '.tar')
 
 
@@ -214,6 +219,19 @@ class Gate:
         for value in values:
             if value:
                 self.source(value, option)
+
+    def environment(self, environ):
+        """The installers' own variables in the environment they get: locations and files they read."""
+        for name in _ENV_LOCATIONS:
+            for value in re.split(r'[\s,]+', environ.get(name) or ''):
+                if '=' in value and '/' not in value.split('=', 1)[0]:
+                    value = value.split('=', 1)[1]  # UV_INDEX: name=location
+                if value:
+                    self.source(value, 'the environment variable %s' % name)
+        for name in _ENV_FILES:
+            value = environ.get(name)
+            if value and value != os.devnull:
+                self.read(value, 'the file that %s names,' % name)
 
     def _location(self, location, what, start, base):
         # pip resolves a relative path from its working directory (/), an option in a

@@ -108,6 +108,16 @@ def test_every_form_of_a_path_another_user_controls_is_refused_before_anything(o
     assert os.listdir(attacker['wheels']) and not os.path.lexists(os.path.join(attacker['secret'], 'bin'))
 
 
+@pytest.mark.parametrize('variable', ['PIP_FIND_LINKS', 'UV_FIND_LINKS', 'PIP_CONSTRAINT', 'UV_INDEX'])
+def test_the_installers_variables_in_the_environment_pass_the_gate_too(open_run, attacker, variable):
+    value = {'PIP_CONSTRAINT': attacker['req'], 'UV_INDEX': 'theirs=' + attacker['wheels']}.get(
+        variable, attacker['wheels'])
+    open_run.env = dict(open_run.env, **{variable: value})
+    error = open_run.fails(packages=['vkdemo==1.0'])
+    assert value.split('=')[-1] in error.msg and 'uid %d' % NOBODY in error.msg
+    assert variable in error.msg and not os.path.lexists(open_run.path)
+
+
 def test_a_root_project_with_a_file_others_can_write_is_refused(open_run, attacker):
     proj = os.path.join(open_run.root, 'rootproj')
     os.mkdir(proj)
