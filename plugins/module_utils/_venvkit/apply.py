@@ -18,9 +18,6 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit import sbom
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import (
-    clone_venv, relocate, stabilize_activation)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, identity, no_write_for_others, remove_tree)
@@ -69,6 +66,9 @@ class Apply:
 
     def _build(self, plan, target):
         """Fill target (an empty directory of the owner's) with the planned venv."""
+        # Imported by the runs that build: a no-op compiles only what it uses.
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import (
+            clone_venv, stabilize_activation)
         if plan.fresh:
             plan.installer.create(plan.base, target)
         else:
@@ -159,6 +159,7 @@ class Apply:
         moved = None
         try:
             self._build(plan, build)
+            from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import relocate
             call_as(self.ctx.run_as, relocate, build, build, self.path)
             self.engine.check_usable(build)
             after = installed_packages(build)
@@ -207,6 +208,7 @@ class Apply:
         state_path = self.layout.state_path(venv)
         write_state(state_path, state)
         plan.state = state
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit import sbom
         if not refresh or sbom.read(state_path) is None:
             previous_sbom = sbom.read(self.layout.state_path(plan.live)) if plan.live else None
             hashes = sbom.hashes_of(previous_sbom)

@@ -44,9 +44,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options im
     PIP_VENV_OPTIONS, input_problems, with_defaults)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process, RunAs
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.removal import Removal
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.rollback import Rollback
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run, usable_problems
 
@@ -132,9 +130,12 @@ class PipVenv:
         if problems:
             raise VenvkitError(redact('; '.join(problems), self.secrets))
         try:
+            # absent and rollback are imported when asked for: a no-op run compiles only what it uses.
             if self.params['state'] == 'absent':
+                from ansible_collections.venvkit.python.plugins.module_utils._venvkit.removal import Removal
                 return Removal(self).run()
             if self.params['state'] == 'rollback':
+                from ansible_collections.venvkit.python.plugins.module_utils._venvkit.rollback import Rollback
                 return Rollback(self).run()
             return self._present()
         except VenvkitError as exc:
