@@ -24,6 +24,13 @@ options:
     description: Options of M(venvkit.python.pip_venv), as its task would pass them.
     type: dict
     required: true
+  names:
+    description:
+      - What to call each option in the messages, for a caller whose users set other names (the
+        role's C(venv_path) for C(path)). A message that starts with an option's name starts with
+        the caller's instead.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -48,13 +55,21 @@ from ansible.module_utils.common.collections import is_string
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
 
 
-def pip_venv_problems(options):
+def _renamed(message, names):
+    for option in sorted(names, key=len, reverse=True):
+        for separator in (' ', ':'):
+            if message.startswith(option + separator):
+                return names[option] + message[len(option):]
+    return message
+
+
+def pip_venv_problems(options, names=None):
     if not isinstance(options, dict) or is_string(options):
         raise AnsibleFilterError('pip_venv_problems: expects a dictionary of pip_venv options, got %s'
                                  % type(options).__name__)
     # Omitted options arrive as Ansible's omit placeholder; they are not set.
     params = dict((k, v) for k, v in options.items() if not (is_string(v) and v.startswith('__omit_place_holder__')))
-    return input_problems(params)
+    return [_renamed(message, dict(names or {})) for message in input_problems(params)]
 
 
 class FilterModule(object):

@@ -141,6 +141,8 @@ def mistakes(c: Checks, role: Role, openrc: Path) -> None:
              yes(bool(re.search('Not a file on the controller.*' + re.escape(str(missing)), out))))
     out = role.fails(openrc, '-e', '{"venv_path": "/opt/my tools/venv"}')
     c.expect("the module's own rules run on the controller first", 'yes', yes('would corrupt a PATH entry' in out))
+    c.expect('and name the role variable, not the option', 'yes',
+             yes('venv_path contains characters that would corrupt a PATH entry' in out))
     out = role.fails(openrc, '-e', '{"venv_python": "python3.99", "venv_install_prerequisites": true}')
     c.expect('an interpreter the packages would not provide is named before any package manager runs', 'yes',
              yes('venv_python python3.99 is not on the target, and the packages the role installs provide python3'
