@@ -14,16 +14,17 @@ short_description: Build and maintain a Python virtual environment, exactly, ato
 version_added: 0.1.0
 description:
   - Creates a Python virtual environment (venv) at O(path) and installs into it the packages of
-    requirements files and of a package list, with C(pip).
-  - Knows when nothing changed without running pip. A fingerprint of every input (the interpreter,
+    requirements files and of a package list, with C(uv) where the target has it and C(pip)
+    otherwise (O(installer=auto)), or the one O(installer) names.
+  - Knows when nothing changed without running the installer. A fingerprint of every input (the interpreter,
     the content of every requirements and constraints file including the files they include,
     O(packages), the index options, O(pip_args), O(system_site_packages), O(sync)) and of the
     installed set is kept in the venv. A run whose fingerprint matches starts no process.
   - With O(update=atomic) every change is built in a new generation beside the live one and swapped
-    in with one rename of the symlink at O(path). A failed pip run leaves the previous venv live and
+    in with one rename of the symlink at O(path). A failed run leaves the previous venv live and
     unchanged.
   - Recreates the venv when its interpreter changed or no longer runs, and says why.
-  - Check mode resolves the requirements with C(pip install --dry-run) and reports exactly the
+  - Check mode resolves the requirements with the installer's dry run and reports exactly the
     packages a real run would install, upgrade or remove; diff mode shows the package set before and
     after as C(name==version) lines.
 author:
@@ -104,7 +105,7 @@ options:
     default: []
   packages:
     description:
-      - Requirement specifiers, such as V(httpx[cli]) or V(ansible-core>=2.16,<2.20).
+      - Requirement specifiers, such as V(httpx[cli]) or V(ansible-core>=2.16,<2.22).
       - Options (anything starting with C(-)) are refused; they belong in O(pip_args).
     type: list
     elements: str
@@ -347,7 +348,7 @@ EXAMPLES = r"""
     requirements:
       - /opt/semaphore/requirements.txt
     packages:
-      - ansible-core>=2.16,<2.20
+      - ansible-core>=2.16,<2.22
 
 - name: Install from a local wheel directory only, with hashes
   venvkit.python.pip_venv:
