@@ -60,6 +60,23 @@ def disk_full(path, floor=16 * 1024 * 1024):
     return None
 
 
+def _plain_cause(token, text):
+    """What an installer's network error means, in words an operator acts on."""
+    status = re.search(r'(?:HTTP error|HTTP status [a-z ]*error \(|status code:?) ?(\d{3})', text)
+    if status:
+        return 'HTTP %s' % status.group(1)
+    for pattern, words in ((r'Connection refused|Errno 111', 'connection refused'),
+                           (r'Name or service not known|Temporary failure in name resolution|dns error|'
+                            r'nodename nor servname', 'name not known'),
+                           (r'SSLError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|invalid peer certificate',
+                            'TLS: the certificate could not be verified'),
+                           (r'timed out|ConnectTimeout', 'timed out'),
+                           (r'Network is unreachable|No route to host', 'network unreachable')):
+        if re.search(pattern, text):
+            return words
+    return token
+
+
 def classify_failure(stderr, stdout=''):
     """A one-line explanation of why pip or uv failed, from its own output."""
     text = (stderr or '') + '\n' + (stdout or '')
@@ -90,9 +107,10 @@ def classify_failure(stderr, stdout=''):
     if absent and not unreachable:
         return 'requirement %s: no version on the package index satisfies it' % absent.group(1)
     if unreachable and name:
-        return ('the package index could not be reached (%s), so %s could not be found' % (unreachable.group(1), name))
+        return ('the package index could not be reached (%s), so %s could not be found'
+                % (_plain_cause(unreachable.group(1), flat), name))
     if unreachable:
-        return 'the package index could not be reached (%s)' % unreachable.group(1)
+        return 'the package index could not be reached (%s)' % _plain_cause(unreachable.group(1), flat)
     if name:
         return ('requirement %s was not found on the package index: no such project or no version that satisfies it'
                 % name)
@@ -212,7 +230,7 @@ class Installer:
         rc, out, err = result
         if rc != 0:
             why = classify_failure(err, out)
-            unreachable = self.unreachable_indexes() if 'was not found' in why else []
+            unreachable = self.unreachable_indexes() if ('was not found' in why or 'could not be reached' in why) else []
             if unreachable:
                 why = 'the package index could not be reached or read: %s' % '; '.join(unreachable)
             elif 'was not found' in why and self.runs_on_musl():
@@ -263,6 +281,7 @@ class Installer:
                 code = getattr(exc, 'code', None)
                 # An index that answers at all is there; a find_links page must be readable.
                 if code is None or (url in links and code >= 400):
+                    reason = str(getattr(exc, 'reason', exc))
                     failures.append('%s (%s)' % (redact(url, self.ctx.secrets),
-                                                 'HTTP %s' % code if code else getattr(exc, 'reason', exc)))
+                                                 'HTTP %s' % code if code else _plain_cause(reason, reason)))
         return failures

@@ -398,6 +398,8 @@ def test_install_failures_name_the_problem_and_keep_the_venv(run, case):
                           index_url='http://user:s3cret-pw@127.0.0.1:9/simple',
                           pip_args=['--retries', '0', '--timeout', '2'])
         assert 'could not be reached' in error.msg
+        # the index named, masked, with the cause
+        assert '127.0.0.1:9/simple (connection refused)' in error.msg, error.msg
         assert 's3cret-pw' not in error.msg + json.dumps(error.details)
     else:
         assert wheels.sha256_file(wheel) != '0' * 64

@@ -102,6 +102,14 @@ def test_an_unknown_installer_is_named(run):
     ('WARNING: Retrying ... NewConnectionError\nERROR: No matching distribution found for x',
      'could not be reached (NewConnectionError), so x could not be found'),
     ('THESE PACKAGES DO NOT MATCH THE HASHES\n    vk from file:///x', 'hash mismatch'),
+    # the cause of an unreachable index, in an operator's words
+    ("WARNING: Retrying ... Failed to establish a new connection: [Errno 111] Connection refused')\n"
+     'ERROR: No matching distribution found for x', 'could not be reached (connection refused)'),
+    ("Failed to establish a new connection: [Errno -2] Name or service not known')\nERROR: No matching distribution "
+     'found for x', 'could not be reached (name not known)'),
+    ("Could not fetch URL https://i.example/simple/x/: There was a problem confirming the ssl certificate: "
+     "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED]'))\nERROR: No matching distribution "
+     'found for x', 'could not be reached (TLS: the certificate could not be verified)'),
     ('OSError: [Errno 28] No space left on device', 'the disk is full'),
     # a version the index does not have: what it has instead
     ('ERROR: Could not find a version that satisfies the requirement vkdemo==3.0 (from versions: 1.0, 2.0)\n'
