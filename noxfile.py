@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -203,7 +204,8 @@ def run_units(session: nox.Session, paths: list[str], *options: str) -> None:
 
 def run_integration(session: nox.Session, name: str) -> None:
     """ansible-test integration of tests/integration/targets, in a copy of the collection where it looks for one."""
-    top = Path(session.create_tmp()) / name
+    # Outside this git work tree: ansible-test asks git for the files of a tree inside one.
+    top = Path(tempfile.mkdtemp(prefix='venvkit-%s-' % name))
     tree = collection.source_tree(top)
     # The host's pip configuration (indexes, find-links) stays out of the test.
     env = session_env(PIP_CONFIG_FILE=os.devnull, PIP_FIND_LINKS=None, PIP_INDEX_URL=None, PIP_EXTRA_INDEX_URL=None,

@@ -108,7 +108,7 @@ def allowed() -> dict[tuple[str, str], set[str]]:
     """{(name, version): hashes} over every set."""
     table: dict[tuple[str, str], set[str]] = {}
     for entries in sections().values():
-        for name, version, hashes, _ in entries:
+        for name, version, hashes, dummy in entries:
             table.setdefault((name, version), set()).update(hashes)
     return table
 
@@ -151,7 +151,7 @@ def _file_pin(filename: str) -> tuple[str, str] | None:
     for suffix in ('.tar.gz', '.zip'):
         if filename.endswith(suffix):
             stem = filename[:-len(suffix)]
-            name, _, version = stem.rpartition('-')
+            name, dummy, version = stem.rpartition('-')
             return (normalize(name), version) if name else None
     return None
 

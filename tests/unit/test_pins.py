@@ -63,5 +63,5 @@ def test_the_list_in_the_repository_pins_every_set_the_tests_use():
     assert set(pins.SETS) <= set(sets)
     for name, entries in sets.items():
         assert entries, name
-        for dist, version, digests, _ in entries:
+        for dist, version, digests, dummy in entries:
             assert digests, '%s==%s in set %s has no hash' % (dist, version, name)

@@ -98,7 +98,7 @@ PIP_VENV_OPTIONS = dict(
     wheelhouse=dict(type='dict', options=dict(
         archive=dict(type='path', required=True),
         dir=dict(type='path', required=True),
-        key=dict(type='str', required=True),
+        key=dict(type='str', required=True, no_log=False),
     )),
 )
 

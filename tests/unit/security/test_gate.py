@@ -168,7 +168,7 @@ def test_names_the_owner_chose_reach_roots_path_only_when_listed(open_run, root_
 def test_a_script_named_ls_planted_by_the_owner_is_never_linked(open_run, root_bin):
     open_run(packages=['vkdemo==1.0'], owner='nobody', link_scripts=dict(dest=root_bin, scripts=['vkdemo']))
     bindir = os.path.join(os.path.realpath(open_run.path), 'bin')
-    site = [os.path.join(r, d) for r, ds, _ in os.walk(os.path.realpath(open_run.path)) for d in ds
+    site = [os.path.join(r, d) for r, ds, dummy in os.walk(os.path.realpath(open_run.path)) for d in ds
             if d.startswith('vkdemo-') and d.endswith('.dist-info')][0]
     planted = as_nobody(['sh', '-c', 'printf "[console_scripts]\\nls = x:y\\n" >> "$1/entry_points.txt" && '
                          'printf "#!/bin/sh\\ntouch /tmp/owned\\n" > "$2/ls" && chmod +x "$2/ls"', 'sh', site, bindir])
@@ -280,7 +280,7 @@ def test_a_dist_info_link_the_owner_planted_is_not_read_as_root(open_run):
         console_scripts, installed_packages)
     result = open_run(packages=['vkdemo==1.0'], owner='nobody')
     venv = result['active']
-    site = [os.path.join(r, d) for r, ds, _ in os.walk(venv) for d in ds if d == 'site-packages'][0]
+    site = [os.path.join(r, d) for r, ds, dummy in os.walk(venv) for d in ds if d == 'site-packages'][0]
     secret = os.path.join(open_run.root, 'root-only-dist')
     os.mkdir(secret, 0o700)
     with open(os.path.join(secret, 'entry_points.txt'), 'w') as handle:
