@@ -141,6 +141,18 @@ def check(c: Checks, work: Path, containers: list[str], wheels: Path) -> None:
             print('  %s' % message)
         c.expect('mismatch: the venv is untouched', 'ok', on(trixie, '/opt/tools/venv/bin/httpx --help'))
 
+        # A wheelhouse directory that others than root control is refused before anything is copied there.
+        loose = work / 'loose.json'
+        loose.write_text(json.dumps(dict(settings, venv_wheelhouse_target_dir='/tmp/tools-wheels')))
+        out = playbook(work / 'loose.log', '-i', str(hosts), 'tests/role/fleet.yml', '-e', '@%s' % loose,
+                       cwd=ROOT, must_fail=True)
+        c.expect('a wheelhouse under /tmp is refused, naming why', 'yes',
+                 'yes' if 'venv_wheelhouse_target_dir /tmp/tools-wheels: /tmp is writable by others than root' in out
+                 else 'no')
+        for ct in containers:
+            c.expect('%s: nothing was copied or unpacked there' % ct, '',
+                     podman.sh(ct, 'ls -d /tmp/tools-wheels* 2>/dev/null', check=False).strip())
+
         # Files on the target cannot go into a wheelhouse built elsewhere.
         out = playbook(work / 'refused.log', '-i', str(hosts), 'tests/role/fleet.yml', '-e', '@%s' % fleet,
                        '-e', '{"venv_requirements": ["/srv/requirements.txt"]}', cwd=ROOT, must_fail=True)
