@@ -409,8 +409,10 @@ class PipVenv:
         if self.params['sync']:
             keep = installer.resolve(plan.live, fresh=True)
             if self.params['update'] == 'atomic':
-                # A fresh generation holds exactly what is required, with the seeds of a fresh venv.
-                after = dict((n, v) for n, v in plan.before.items() if n in SEED_DISTRIBUTIONS)
+                # A fresh generation holds exactly what is required, with the seeds of a fresh venv
+                # as this installer makes it (uv seeds no setuptools; venv does before 3.12).
+                seeds = installer.fresh_seeds(plan.base) & SEED_DISTRIBUTIONS
+                after = dict((n, v) for n, v in plan.before.items() if n in seeds)
                 after.update(keep)
                 plan.fresh = bool(changes(plan.before, after))
             else:

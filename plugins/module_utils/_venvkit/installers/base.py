@@ -169,6 +169,10 @@ class Installer:
     def create(self, base, target):
         raise NotImplementedError
 
+    def fresh_seeds(self, base):
+        """The distributions a venv this installer creates starts with (before any requirement)."""
+        return set(['pip'])
+
     def resolve(self, venv, fresh):
         raise NotImplementedError
 

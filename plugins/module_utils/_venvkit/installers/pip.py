@@ -40,6 +40,11 @@ class PipInstaller(Installer):
     def locate(cls, params, environ):
         return 'pip'
 
+    def fresh_seeds(self, base):
+        # python -m venv: ensurepip brings setuptools too before Python 3.12.
+        version = tuple(int(x) for x in (base.version or '3.12').split('.')[:2] if x.isdigit())
+        return set(['pip', 'setuptools']) if version < (3, 12) else set(['pip'])
+
     def env(self):
         p = self.params
         env = {}

@@ -73,6 +73,10 @@ class UvInstaller(Installer):
         argv = [self.uv, 'pip', command, '--python', os.path.join(venv, 'bin', 'python')] + args
         return self.check(self.run(argv, what), what)
 
+    def fresh_seeds(self, base):
+        # uv venv seeds nothing; seed_pip adds pip.
+        return set(['pip']) if self.params['seed_pip'] else set()
+
     def create(self, base, target):
         args = [self.uv, 'venv', '--quiet', '--python', base.path]
         if self.params['system_site_packages']:

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from helpers import run_module, tree_listing
+from helpers import UV, run_module, tree_listing
 
 
 def info(run, check=False, **params):
@@ -78,6 +78,8 @@ DRIFT_CASES = {
     'upgrade': dict(packages=['vkdemo'], upgrade=True),
     'constraints': dict(packages=['vkdemo'], inline_constraints=[dict(name='c.txt', content='vkdemo<2\n')]),
     'a new pin': dict(packages=['vkdemo==2.0']),
+    'the installer': dict(packages=['vkdemo==2.0'], installer='uv', uv=UV),
+    'the installer with sync': dict(packages=['vkdemo==1.0'], installer='uv', uv=UV, sync=True),
 }
 
 
@@ -86,8 +88,8 @@ def test_drift_names_only_the_real_difference_as_check_mode_does(run, case):
     run(packages=['vkdemo==1.0'])
     subprocess.run([os.path.join(run.path, 'bin', 'python'), '-m', 'pip', 'install', '-q', '--no-index',
                     '--find-links', run.wheelhouse, 'vkextra'], check=True, env=run.env)
-    declared = dict(DRIFT_CASES[case], find_links=[run.wheelhouse], no_index=True, installer='pip',
-                    python=run.base_python)
+    declared = dict(dict(find_links=[run.wheelhouse], no_index=True, installer='pip', python=run.base_python),
+                    **DRIFT_CASES[case])
     drift = info(run, declared=declared)['drift']
     predicted = run(check=True, **declared)
     for key in ('installed', 'upgraded', 'upgraded_from', 'removed'):
