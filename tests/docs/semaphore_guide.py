@@ -145,7 +145,7 @@ def simple_index(guide: Guide) -> Path:
     if not core:
         raise Stop('semaphore_guide: no semaphore_runner_ansible_core in section 4')
     specs = [line.split('#')[0].strip() for line in (guide.repo / 'inventory/requirements.txt').read_text().splitlines()]
-    wheels = index.wheels('guide', '3.11', [core.group(1)] + [spec for spec in specs if spec])
+    wheels = index.wheels('guide', '3.11', [core.group(1)] + [spec for spec in specs if spec], pin_set='guide')
     simple = BUILD / 'wheels' / 'guide-simple'
     shutil.rmtree(simple, ignore_errors=True)
     for whl in wheels.glob('*.whl'):

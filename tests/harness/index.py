@@ -32,10 +32,12 @@ GLIBC = ['manylinux_2_28_x86_64', 'manylinux_2_17_x86_64', 'manylinux2014_x86_64
 MUSL = ['musllinux_1_2_x86_64', 'musllinux_1_1_x86_64']
 
 
-def wheels(name: str, pythons: str, specs: list[str], platforms: list[str] | None = None) -> Path:
+def wheels(name: str, pythons: str, specs: list[str], platforms: list[str] | None = None,
+           pin_set: str = 'scenarios') -> Path:
     """The wheels of each spec and of all it needs on each Python of pythons ("3.9 3.13").
 
-    Downloaded once into build/wheels/NAME; NAME/.pins-<version> says which.
+    Downloaded once into build/wheels/NAME; NAME/.pins-<version> says which. Resolved within
+    pin_set of tests/pins.txt.
     manylinux (glibc) wheels, unless platforms names others (MUSL).
     """
     dest = BUILD / 'wheels' / name
@@ -50,7 +52,7 @@ def wheels(name: str, pythons: str, specs: list[str], platforms: list[str] | Non
     # Resolved within the pinned list (tests/pins.txt), and checked against its hashes.
     # A spec's own == pin wins over the set's (the guide pins httpx 0.28.1); its files must still be pinned.
     exact = tuple(re.split(r'[=<>\[ ;]', spec, maxsplit=1)[0] for spec in specs if '==' in spec)
-    constraints = pins.constraints('scenarios', leave_out=exact, hashes=True)
+    constraints = pins.constraints(pin_set, leave_out=exact, hashes=True)
     want += ' ' + constraints.name
     if stamp.is_file() and stamp.read_text().strip() == want:
         return dest

@@ -52,6 +52,9 @@ SETS = {
     # The containers' index and wheelhouse: Debian 11 to 13 (3.9 to 3.13), Alpine (musl).
     # The role's and the guide's ansible-core, and the uv the role installs (roles/venv/defaults).
     'scenarios': ('3.9', ['httpx[cli]', 'pip', 'markupsafe', 'jmespath', 'ansible-core', 'uv==0.13.9'], 'universal'),
+    # docs/semaphore.md's inventory/requirements.txt and semaphore_runner_ansible_core, as its test
+    # serves them to the runners (Python 3.11); change both together.
+    'guide': ('3.11', ['ansible-core>=2.16,<2.22', 'httpx[cli]==0.28.1', 'jmespath==1.0.1'], 'universal'),
     # The controller of the current session (Python 3.13), one set per release.
     'controller-2.21': ('3.13', _CONTROLLER + ['ansible-core==2.21.5'], 'universal'),
     'controller-2.20': ('3.13', _CONTROLLER + ['ansible-core==2.20.10'], 'universal'),
