@@ -7,18 +7,18 @@ set -eu
 . "$(dirname "$0")/env.sh"
 
 need_apt=""
-for cmd in podman runc mmdebstrap git qemu-img debugfs dash bash shellcheck; do
+for cmd in podman runc mmdebstrap git qemu-img debugfs dash bash shellcheck ssh-keygen; do
     command -v "$cmd" >/dev/null 2>&1 || need_apt=1
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt=1
 if [ -n "$need_apt" ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "bootstrap: run as root once, or install: podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash shellcheck" >&2
+        echo "bootstrap: run as root once, or install: podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash shellcheck openssh-client" >&2
         exit 1
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash shellcheck >/dev/null
+        podman runc mmdebstrap git python3-venv qemu-utils e2fsprogs dash shellcheck openssh-client >/dev/null
 fi
 
 # tests/requirements.txt names the tools; tests/pins.txt pins them and all

@@ -14,7 +14,8 @@ set -eu
 
 suite=trixie
 image="localhost/venvkit-controller:$suite"
-packages="python3,python3-venv,ca-certificates,git,shellcheck"
+# openssh-client: ansible-test integration makes a key with ssh-keygen, even with --local.
+packages="python3,python3-venv,ca-certificates,git,shellcheck,openssh-client"
 pip_conf="[global]
 no-index = true
 find-links = /srv/wheels

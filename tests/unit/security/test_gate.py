@@ -16,11 +16,38 @@ from helpers import UV
 
 from conftest import NOBODY, as_nobody
 
-# A legacy project whose build runs setup.py: it leaves the uid that ran it in proof/.
-SETUP = ('import os\n'
-         'open(os.path.join(%r, "built-by-%%d" %% os.getuid()), "w").close()\n'
-         'from setuptools import setup\n'
-         'setup(name="vkproj", version="1.0", py_modules=[])\n')
+# A project whose build backend is its own code (in-tree, PEP 517): whoever builds it runs that
+# code, which leaves the uid that ran it in proof/ and builds a one-file wheel. It needs nothing
+# from an index, not even setuptools, so the test sees exactly who runs a project's build.
+BACKEND = ('''import base64, hashlib, os, zipfile
+open(os.path.join(%r, "built-by-%%d" %% os.getuid()), "w").close()
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    name = "vkproj-1.0-py3-none-any.whl"
+    files = {"vkproj.py": b"", "vkproj-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: vkproj\\nVersion: 1.0\\n",
+             "vkproj-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+    record = ["%%s,sha256=%%s,%%d" %% (n, base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=").decode(),
+                                    len(d)) for n, d in files.items()] + ["vkproj-1.0.dist-info/RECORD,,"]
+    files["vkproj-1.0.dist-info/RECORD"] = "\\n".join(record).encode()
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as whl:
+        for n, d in files.items():
+            whl.writestr(n, d)
+    return name
+''')
+PYPROJECT = '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+
+
+def _project(directory, proof):
+    """Write the project into directory (which exists)."""
+    with open(os.path.join(directory, 'backend.py'), 'w') as handle:
+        handle.write(BACKEND % proof)
+    with open(os.path.join(directory, 'pyproject.toml'), 'w') as handle:
+        handle.write(PYPROJECT)
 
 
 @pytest.fixture
@@ -34,10 +61,10 @@ def attacker(open_run, sticky):
     paths['req'] = os.path.join(sticky, 'theirs.txt')
     paths['wheels'] = os.path.join(sticky, 'wheels')
     paths['repo'] = os.path.join(sticky, 'repo')
-    script = ('mkdir "$1" "$3" "$4" && printf %%s "$5" > "$1/setup.py" && echo vkdemo==1.0 > "$2" && '
-              'cp %s/*.whl "$3"/' % open_run.wheelhouse)
+    script = ('mkdir "$1" "$3" "$4" && printf %%s "$5" > "$1/backend.py" && printf %%s "$6" > "$1/pyproject.toml" && '
+              'echo vkdemo==1.0 > "$2" && cp %s/*.whl "$3"/' % open_run.wheelhouse)
     made = as_nobody(['sh', '-c', script, 'sh', paths['proj'], paths['req'], paths['wheels'], paths['repo'],
-                      SETUP % proof])
+                      BACKEND % proof, PYPROJECT])
     assert made.returncode == 0, made.stdout
     # A root-owned directory of the run with a link in it that the user owns, to a root-only directory.
     secret = os.path.join(open_run.root, 'root-only')
@@ -121,28 +148,25 @@ def test_the_installers_variables_in_the_environment_pass_the_gate_too(open_run,
 def test_a_root_project_with_a_file_others_can_write_is_refused(open_run, attacker):
     proj = os.path.join(open_run.root, 'rootproj')
     os.mkdir(proj)
-    with open(os.path.join(proj, 'setup.py'), 'w') as handle:
-        handle.write(SETUP % attacker['proof'])
-    os.chmod(os.path.join(proj, 'setup.py'), 0o666)
+    _project(proj, attacker['proof'])
+    os.chmod(os.path.join(proj, 'backend.py'), 0o666)
     error = open_run.fails(packages=[proj], pip_args=['--no-build-isolation'])
-    assert os.path.join(proj, 'setup.py') in error.msg and 'writable by every user' in error.msg
+    assert os.path.join(proj, 'backend.py') in error.msg and 'writable by every user' in error.msg
     assert os.listdir(attacker['proof']) == []
 
 
 def test_the_owners_project_is_built_by_the_owner_only(open_run, attacker):
     result = open_run(packages=[attacker['proj']], owner='nobody', pip_args=['--no-build-isolation'])
-    # (installed as an egg by the system pip without wheel, which the package list does not show)
-    assert result['changed']
+    assert result['changed'] and result['packages']['vkproj'] == '1.0'
     assert os.listdir(attacker['proof']) == ['built-by-%d' % NOBODY]
 
 
 def test_root_builds_its_own_project(open_run, attacker):
     proj = os.path.join(open_run.root, 'rootproj')
     os.mkdir(proj)
-    with open(os.path.join(proj, 'setup.py'), 'w') as handle:
-        handle.write(SETUP % attacker['proof'])
+    _project(proj, attacker['proof'])
     result = open_run(packages=[proj], pip_args=['--no-build-isolation'])
-    assert result['changed']
+    assert result['changed'] and result['packages']['vkproj'] == '1.0'
     assert os.listdir(attacker['proof']) == ['built-by-0']
 
 
