@@ -19,7 +19,7 @@ from conftest import NOBODY, as_nobody
 # A project whose build backend is its own code (in-tree, PEP 517): whoever builds it runs that
 # code, which leaves the uid that ran it in proof/ and builds a one-file wheel. It needs nothing
 # from an index, not even setuptools, so the test sees exactly who runs a project's build.
-BACKEND = ('''import base64, hashlib, os, zipfile
+BACKEND = '''import base64, hashlib, os, zipfile
 open(os.path.join(%r, "built-by-%%d" %% os.getuid()), "w").close()
 
 
@@ -38,7 +38,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         for n, d in files.items():
             whl.writestr(n, d)
     return name
-''')
+'''
 PYPROJECT = '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
 
 
