@@ -309,11 +309,10 @@ class PipVenv:
             if entry.startswith(('tmp-', 'in-place-new', 'retired-')):
                 remove_tree(os.path.join(layout.gens_dir, entry))
         # The swap links of killed runs: ours only (a symlink of root's with our name), never another user's.
-        swap_name = re.compile(r'\.%s\.venvkit-swap-[a-z0-9]{7}' % re.escape(layout.name))
+        swap_name = re.compile(r'\.%s\.venvkit-swap-[a-z0-9]{7}\Z' % re.escape(layout.name))
         for entry in os.listdir(layout.parent):
             leftover = os.path.join(layout.parent, entry)
-            if swap_name.match(entry) and len(entry) == len(layout.name) + 22 and os.path.islink(leftover) \
-                    and os.lstat(leftover).st_uid in Trust().uids:
+            if swap_name.match(entry) and os.path.islink(leftover) and os.lstat(leftover).st_uid in Trust().uids:
                 os.unlink(leftover)
 
     # -- planning -------------------------------------------------------------

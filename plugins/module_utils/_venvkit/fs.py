@@ -243,28 +243,35 @@ def read_regular(path, limit=READ_LIMIT, owners=None, what='file'):
             raise VenvkitError('%s %s is not a regular file; refusing to read it' % (what, path))
         if owners is not None and st.st_uid not in owners:
             raise VenvkitError('%s %s is owned by %s; refusing to read it' % (what, path, describe_uid(st.st_uid)))
-        chunks = []
-        size = 0
-        while True:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise VenvkitError('%s %s is larger than %d bytes; refusing to read it' % (what, path, limit))
-            chunks.append(chunk)
-        return b''.join(chunks)
+        data = _read_fd(fd, limit)
+        if data is None:
+            raise VenvkitError('%s %s is larger than %d bytes; refusing to read it' % (what, path, limit))
+        return data
     finally:
         os.close(fd)
 
 
-def read_beneath(top, relative, owners=None, what='file'):
-    """The bytes of top/relative, or None when missing, following no symlink below top.
+def _read_fd(fd, limit):
+    """The bytes left in fd, or None when they are more than limit."""
+    chunks = []
+    size = 0
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b''.join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def open_beneath(top, relative, what='file'):
+    """A read-only descriptor of top/relative, or None when missing, following no symlink below top.
 
     Each component is opened relative to the one before with O_NOFOLLOW (an
     openat walk), so a directory another user swaps for a link on the way,
     even between a check and the read, is never crossed. top itself is the
-    caller's (a venv the module made or resolved).
+    caller's (a venv the module made or resolved). The caller closes it.
     """
     flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
     parts = [part for part in relative.split('/') if part and part != '.']
@@ -275,40 +282,36 @@ def read_beneath(top, relative, owners=None, what='file'):
     except OSError:
         return None
     try:
-        for part in parts[:-1]:
+        for part, last in [(p, False) for p in parts[:-1]] + [(parts[-1], True)]:
+            extra = getattr(os, 'O_NONBLOCK', 0) if last else getattr(os, 'O_DIRECTORY', 0)
             try:
-                child = os.open(part, flags | getattr(os, 'O_DIRECTORY', 0), dir_fd=fd)
+                child = os.open(part, flags | extra, dir_fd=fd)
             except OSError as exc:
                 if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
                     return None
                 raise
             os.close(fd)
             fd = child
-        try:
-            leaf = os.open(parts[-1], flags | getattr(os, 'O_NONBLOCK', 0), dir_fd=fd)
-        except OSError as exc:
-            if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                return None
-            raise
+        fd, opened = None, fd
+        return opened
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
+
+
+def read_beneath(top, relative, owners=None, what='file'):
+    """The bytes of top/relative (see open_beneath), or None when missing, not a regular file of owners,
+    or larger than READ_LIMIT."""
+    fd = open_beneath(top, relative, what)
+    if fd is None:
+        return None
     try:
-        st = os.fstat(leaf)
+        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or (owners is not None and st.st_uid not in owners):
             return None
-        chunks = []
-        size = 0
-        while True:
-            chunk = os.read(leaf, 1 << 16)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > READ_LIMIT:
-                return None
-            chunks.append(chunk)
-        return b''.join(chunks)
+        return _read_fd(fd, READ_LIMIT)
     finally:
-        os.close(leaf)
+        os.close(fd)
 
 
 def read_text(path, owners=None, what='file'):

@@ -18,8 +18,9 @@ import base64
 import hashlib
 import os
 import re
+import stat
 
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import read_beneath, read_text
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import open_beneath, read_beneath, read_text
 
 # Distributions a fresh venv brings along; never removed by sync and not
 # linked by link_scripts=all.
@@ -104,6 +105,23 @@ def console_scripts(venv, owners=None):
     return scripts
 
 
+def _file_digest(venv, relative):
+    """RECORD's form of the sha256 of venv/relative, streamed (files of any size), or None when it is not a
+    regular file; no link is followed below the venv."""
+    fd = open_beneath(venv, relative, what='installed file')
+    if fd is None:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: os.read(fd, 1 << 20), b''):
+            digest.update(chunk)
+    finally:
+        os.close(fd)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b'=').decode('ascii')
+
+
 def changed_files(venv, limit=50):
     """Files of the venv whose bytes differ from their RECORD entry, or that are gone: [(path, why)].
 
@@ -126,11 +144,10 @@ def changed_files(venv, limit=50):
             # installer and rewritten when a generation is relocated.
             if not relative.startswith(site_rel + os.sep):
                 continue
-            data = read_beneath(venv, relative, what='installed file')
-            if data is None:
+            digest = _file_digest(venv, relative)
+            if digest is None:
                 why = 'missing' if not os.path.lexists(os.path.join(top, relative)) else 'not a regular file'
             else:
-                digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode('ascii')
                 why = None if digest == fields[1][len('sha256='):] else 'changed since it was installed'
             if why:
                 found.append((relative, why))

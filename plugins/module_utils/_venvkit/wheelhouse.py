@@ -27,7 +27,7 @@ import tarfile
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
-    DIR_MODE, FILE_MODE, read_regular, temp_name)
+    DIR_MODE, FILE_MODE, make_dirs, read_regular, temp_name)
 
 KEY_FILE = '.venvkit-key'
 _MEMBER = re.compile(r'[A-Za-z0-9][A-Za-z0-9._+-]*\.(whl|txt)')
@@ -115,9 +115,7 @@ class Wheelhouse:
     def apply(self):
         """Replace the directory with the archive's wheels in one rename; the archive goes."""
         parent = os.path.dirname(self.dir)
-        if not os.path.isdir(parent):
-            os.makedirs(parent, DIR_MODE)
-            os.chmod(parent, DIR_MODE)
+        make_dirs(parent, DIR_MODE)
         new = os.path.join(parent, temp_name('.%s.venvkit-new-' % os.path.basename(self.dir)[:64]))
         os.mkdir(new, DIR_MODE)  # exclusive: fails on anything already there
         os.chmod(new, DIR_MODE)
