@@ -37,9 +37,6 @@ from harness.sanity import bootstrapped_packages
 PYTHON = '3.13'
 BASE = BUILD / 'controller'
 WHEELS = BUILD / 'wheels' / 'controller-cp313'
-# Not in the container's venv: the release is the container's own, and
-# linting, Molecule and the docs tools run on the host.
-HOST_ONLY = re.compile(r'^(ansible-core|ansible-lint|molecule|antsibull-docs|antsibull-changelog)\b')
 
 
 def _key(*parts: str) -> str:
@@ -52,7 +49,7 @@ def requirements() -> Path:
     path = BASE / 'requirements.txt'
     BASE.mkdir(parents=True, exist_ok=True)
     path.write_text(''.join(line + '\n' for line in lines if line and not line.startswith('#')
-                            and not HOST_ONLY.match(line)))
+                            and not pins.HOST_ONLY.match(line)))
     return path
 
 

@@ -44,8 +44,10 @@ SNAPSHOT = '2026-12-01T00:00:00Z'
 # else).
 _DEV = [line.strip() for line in (ROOT / 'tests' / 'requirements.txt').read_text().splitlines()
         if line.strip() and not line.startswith('#')]
-_HOST_ONLY = re.compile(r'(ansible-core|ansible-lint|molecule|antsibull-docs|antsibull-changelog)\b')
-_CONTROLLER = [spec for spec in _DEV if not _HOST_ONLY.match(spec)]
+# Not in the controller container's venv: its release is the container's own, and linting,
+# Molecule and the docs tools run on the host (controller.py reads this too).
+HOST_ONLY = re.compile(r'^(ansible-core|ansible-lint|molecule|antsibull-docs|antsibull-changelog)\b')
+_CONTROLLER = [spec for spec in _DEV if not HOST_ONLY.match(spec)]
 SETS = {
     # The dev venv (tests/lib/bootstrap.sh) and the constraints of nox's venvs.
     'dev': ('3.11', _DEV, 'universal'),

@@ -152,8 +152,11 @@ def pip_wheel_copy(dest):
     if candidates:
         shutil.copy(sorted(candidates)[-1], dest)
         return
+    # Pinned, and checked against tests/pins.txt: never whatever pip the index has today.
     subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--no-deps', '--only-binary', ':all:',
-                    '-d', dest, 'pip'], check=True)
+                    '-d', dest, 'pip==26.3'], check=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, 'tests', 'harness', 'pins.py'), 'check',
+                    os.path.join(dest, 'pip-26.3-py3-none-any.whl')], check=True, stdout=subprocess.DEVNULL)
 
 
 def pip_ran(started):
