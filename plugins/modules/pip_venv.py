@@ -32,6 +32,9 @@ author:
 extends_documentation_fragment:
   - venvkit.python.path_exposure.expose
 attributes:
+  action:
+    support: full
+    description: An action on the controller ships O(wheelhouse.src) in the module's own call.
   check_mode:
     support: full
     description: Writes nothing; reports V(changed) exactly when a real run would change the venv.
@@ -289,20 +292,34 @@ options:
     default: true
   wheelhouse:
     description:
-      - A tar archive of wheels on the target (flat, as the wheelhouse of the C(venvkit.python.venv)
-        role ships it) to unpack into O(wheelhouse.dir) before installing, in the same call.
-      - Nothing is unpacked when O(wheelhouse.dir) already holds the wheels of O(wheelhouse.key).
-        Otherwise the directory is replaced whole, in one rename, by a new one made beside it under an
-        unguessable name; the archive is removed afterwards.
-      - The parent of O(wheelhouse.dir) must belong to root and be writable by nobody else, the archive
-        must be a regular file of root's, and it may hold only plain files with plain names.
+      - A tar archive of wheels (flat, as the wheelhouse of the C(venvkit.python.venv) role is built) to
+        unpack into O(wheelhouse.dir) before installing, in the same call.
+      - Nothing is unpacked, and nothing is shipped, when O(wheelhouse.dir) already holds the wheels of
+        O(wheelhouse.key). Otherwise the directory is replaced whole, in one rename, by a new one made
+        beside it under an unguessable name.
+      - The parent of O(wheelhouse.dir) must belong to root and be writable by nobody else, and the
+        archive may hold only plain files with plain names.
       - In check mode the archive is unpacked into a private temporary directory, to predict from.
     type: dict
     suboptions:
+      src:
+        description:
+          - The archive on the controller. The module's action ships it into the connection's temporary
+            directory in the same call, and hashes it on the controller; the module unpacks it only if
+            the bytes it reads match.
+          - Mutually exclusive with O(wheelhouse.archive).
+        type: str
       archive:
-        description: The archive's path on the target.
+        description:
+          - The archive's path on the target, removed after it is unpacked.
+          - It must be a regular file of root's, unless O(wheelhouse.sha256) is given.
         type: path
-        required: true
+      sha256:
+        description:
+          - The archive's SHA-256. Its bytes are copied while hashed, and only a copy that matches is
+            unpacked; then the archive may belong to anyone.
+          - Set by the action when O(wheelhouse.src) is given.
+        type: str
       dir:
         description: The directory of wheels; it must also be among O(find_links).
         type: path

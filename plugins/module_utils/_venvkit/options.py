@@ -96,7 +96,9 @@ PIP_VENV_OPTIONS = dict(
     uv=dict(type='path'),
     seed_pip=dict(type='bool', default=True),
     wheelhouse=dict(type='dict', options=dict(
-        archive=dict(type='path', required=True),
+        src=dict(type='str'),
+        archive=dict(type='path'),
+        sha256=dict(type='str'),
         dir=dict(type='path', required=True),
         key=dict(type='str', required=True, no_log=False),
     )),
@@ -232,6 +234,23 @@ def _inline_problems(params):
     return problems
 
 
+def _wheelhouse_problems(spec):
+    problems = []
+    for field in ('archive', 'dir'):
+        if field == 'dir' or spec.get(field):
+            problem = path_problem(spec.get(field), 'wheelhouse.%s' % field)
+            if problem:
+                problems.append(problem)
+    if spec.get('src') and spec.get('archive'):
+        problems.append('wheelhouse: give src (a file on the controller, shipped in the same call) or archive '
+                        '(a file on the target), not both')
+    if spec.get('src') and not str(spec['src']).startswith(('/', '~')):
+        problems.append('wheelhouse.src must be an absolute path on the controller, not %s' % spec['src'])
+    if spec.get('sha256') is not None and not re.fullmatch(r'[0-9a-f]{64}', str(spec['sha256'])):
+        problems.append('wheelhouse.sha256 must be 64 lowercase hexadecimal digits')
+    return problems
+
+
 def input_problems(params):
     """Everything wrong with pip_venv's options that shows without the target: a list of messages."""
     p = with_defaults(PIP_VENV_OPTIONS, params)
@@ -244,10 +263,7 @@ def input_problems(params):
         if problem:
             problems.append(problem)
     if p['wheelhouse']:
-        for field in ('archive', 'dir'):
-            problem = path_problem(p['wheelhouse'].get(field), 'wheelhouse.%s' % field)
-            if problem:
-                problems.append(problem)
+        problems += _wheelhouse_problems(p['wheelhouse'])
         if not re.fullmatch(r'[A-Za-z0-9._-]{1,200}', str(p['wheelhouse'].get('key') or '')):
             problems.append('wheelhouse.key must be 1 to 200 letters, digits, dots, dashes or underscores')
         if p['wheelhouse'].get('dir') not in p['find_links']:

@@ -11,14 +11,18 @@ that installs from it. The directory is replaced whole, never emptied in
 place: a new directory is made exclusively (an unguessable name) beside it,
 the wheels are written into it with O_NOFOLLOW and O_EXCL, its key last, and
 it is renamed into place. The parent passes the trust gate first (root's,
-writable by nobody else), the archive is a regular file of root's, and only
-plain files with plain names are taken from it.
+writable by nobody else), and only plain files with plain names are taken
+from the archive. The archive is either a regular file of root's, or, with
+sha256 (the pip_venv action ships it into the connection's temporary
+directory and hashes it on the controller), anyone's: its bytes are copied
+into the new directory while hashed, and only a copy that matches is read.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import os
 import re
 import shutil
@@ -48,10 +52,15 @@ class Wheelhouse:
     """Unpack spec['archive'] into spec['dir'] unless spec['key'] is there already."""
 
     def __init__(self, spec, gate):
-        self.archive = spec['archive']
+        self.archive = spec.get('archive')
+        self.sha256 = spec.get('sha256')
         self.dir = spec['dir']
         self.key = spec['key']
         self.gate = gate
+        if spec.get('src'):
+            raise VenvkitError('wheelhouse.src names a file on the controller, which the venvkit.python.pip_venv '
+                               'action ships; it reached the module unshipped. Run the module by its full name, '
+                               'or give wheelhouse.archive, a file on the target')
 
     @property
     def wanted(self):
@@ -82,20 +91,53 @@ class Wheelhouse:
             members.append((name, member))
         return members
 
-    def unpack_into(self, directory):
-        """Write the archive's wheels into directory (empty, this run's own)."""
-        real = self.gate.read(self.archive, 'the wheelhouse archive')
-        flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    def _open_archive(self):
+        """The archive, opened without following a final link, and a regular file."""
+        if not self.archive:
+            raise VenvkitError('wheelhouse: %s does not hold the wheels of %s (it holds %s), and no archive was '
+                               'given to unpack there' % (self.dir, self.key, current_key(self.dir) or 'none'))
+        real = self.archive if self.sha256 else self.gate.read(self.archive, 'the wheelhouse archive')
+        flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NONBLOCK', 0)
         try:
             fd = os.open(real, flags)
         except OSError as exc:
-            raise VenvkitError('wheelhouse: the archive %s cannot be read (%s); the role copies it before this '
-                               'step' % (self.archive, exc.strerror))
-        with os.fdopen(fd, 'rb') as handle:
-            st = os.fstat(handle.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_uid not in self.gate.admin.uids:
-                raise VenvkitError('wheelhouse: %s is not a regular file of root\'s; refusing to unpack it'
-                                   % self.archive)
+            raise VenvkitError('wheelhouse: the archive %s cannot be read (%s)' % (self.archive, exc.strerror))
+        handle = os.fdopen(fd, 'rb')
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode) or (not self.sha256 and st.st_uid not in self.gate.admin.uids):
+            handle.close()
+            raise VenvkitError('wheelhouse: %s is not a regular file of root\'s; refusing to unpack it (give '
+                               'wheelhouse.sha256 to take a file of anyone\'s whose bytes match)' % self.archive)
+        return handle
+
+    def _verified_copy(self, source, directory):
+        """source's bytes in a new file of ours in directory, opened for reading, if they match sha256."""
+        name = os.path.join(directory, '.venvkit-archive')
+        out = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+        copy = os.fdopen(out, 'w+b')
+        try:
+            os.unlink(name)
+            digest = hashlib.sha256()
+            for block in iter(lambda: source.read(1 << 20), b''):
+                digest.update(block)
+                copy.write(block)
+            if digest.hexdigest() != self.sha256:
+                raise VenvkitError('wheelhouse: %s does not match its sha256 (expected %s, got %s): it changed '
+                                   'after the controller hashed it; refusing to unpack it, nothing was written'
+                                   % (self.archive, self.sha256, digest.hexdigest()))
+            copy.seek(0)
+        except BaseException:
+            copy.close()
+            raise
+        return copy
+
+    def unpack_into(self, directory):
+        """Write the archive's wheels into directory (empty, this run's own)."""
+        handle = self._open_archive()
+        if self.sha256:
+            with handle:
+                handle = self._verified_copy(handle, directory)
+        with handle:
             try:
                 with tarfile.open(fileobj=handle, mode='r:') as tar:
                     for name, member in self._members(tar):
@@ -133,7 +175,9 @@ class Wheelhouse:
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-        try:
-            os.unlink(self.archive)
-        except OSError:
-            pass
+        if not self.sha256:
+            # An archive of root's, placed for this call; a shipped one goes with the action's directory.
+            try:
+                os.unlink(self.archive)
+            except OSError:
+                pass

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""pip_venv's controller side: ships a wheelhouse archive in the module's own call.
+
+With wheelhouse.src (a tar on the controller) the archive goes into the
+remote temporary directory with one file transfer, and the module gets its
+path and the SHA-256 computed here: it unpacks only bytes that match. Without
+it the module runs as any module does: no temporary directory, no transfer.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import os
+import stat
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+
+def _untrusted(path):
+    """Why another user than this one (or root) could have written path or changed what it names, or None.
+
+    Both the path as given and its real path are walked from /: every entry
+    (links included) belongs to this user or root; a directory on the way
+    may be writable by others only when sticky (as /tmp is: nobody else can
+    rename what is in it), the last directory and the file not at all.
+    """
+    mine = (0, os.geteuid())
+    for walked in (path, os.path.realpath(path)):
+        parts = [part for part in walked.split('/') if part]
+        current = '/'
+        for index, part in enumerate([''] + parts):
+            current = os.path.join(current, part) if part else '/'
+            try:
+                st = os.lstat(current)
+            except OSError as exc:
+                return '%s: %s' % (current, exc.strerror)
+            if st.st_uid not in mine:
+                return '%s belongs to uid %d' % (current, st.st_uid)
+            if stat.S_ISLNK(st.st_mode):
+                continue
+            if st.st_mode & 0o022 and (index >= len(parts) - 1 or not st.st_mode & stat.S_ISVTX):
+                return '%s is writable by others' % current
+    return None
+
+
+def _digest(path):
+    """sha256 of a regular file on the controller that only this user or root could have written."""
+    why = _untrusted(path)
+    if why:
+        raise AnsibleActionFail('wheelhouse.src %s: %s; refusing to ship it, since whoever could write it would '
+                                'choose what the targets install as root' % (path, why))
+    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise AnsibleActionFail('wheelhouse.src %s cannot be read on the controller: %s' % (path, exc.strerror))
+    with os.fdopen(fd, 'rb') as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise AnsibleActionFail('wheelhouse.src %s is not a regular file on the controller' % path)
+        digest = hashlib.sha256()
+        for block in iter(lambda: handle.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        args = dict(self._task.args)
+        wheelhouse = args.get('wheelhouse')
+        src = wheelhouse.get('src') if isinstance(wheelhouse, dict) else None
+        if not src:
+            result.update(self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,
+                                               task_vars=task_vars))
+            return result
+        if wheelhouse.get('archive') or wheelhouse.get('sha256'):
+            raise AnsibleActionFail('wheelhouse: src ships a controller file and sets archive and sha256 itself; '
+                                    'give src, or archive (with sha256 if it is not root\'s), not both')
+        src = os.path.expanduser(str(src))
+        if not os.path.isabs(src):
+            raise AnsibleActionFail('wheelhouse.src must be an absolute path on the controller, not %s' % src)
+        digest = _digest(src)
+        self._make_tmp_path()
+        try:
+            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'wheelhouse.tar')
+            self._transfer_file(src, remote)
+            # Read, not run: no chmod on the target unless become needs one.
+            self._fixup_perms2((self._connection._shell.tmpdir, remote), execute=False)
+            shipped = dict(wheelhouse, archive=remote, sha256=digest)
+            shipped.pop('src')
+            args['wheelhouse'] = shipped
+            result.update(self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,
+                                               task_vars=task_vars))
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
