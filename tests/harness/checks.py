@@ -7,6 +7,7 @@ the failure and goes on, for checks that stand on their own.
 
 import difflib
 import hashlib
+import json
 import os
 import pwd
 import re
@@ -95,6 +96,15 @@ def playbook(log: Path, *args: str, cwd: Path | None = None, env: dict[str, str]
         print(proc.stdout, file=sys.stderr)
         raise Stop('FAIL: ansible-playbook %s %s' % (' '.join(args), 'should have failed' if must_fail else 'failed'))
     return proc.stdout
+
+
+def remote_calls(log: Path, *args: str, cwd: Path | None = None) -> dict[str, list[str]]:
+    """ansible-playbook ARGS, and the tasks of the venv role that reached each host (callbacks/remote_calls.py)."""
+    record = log.with_suffix('.calls.json')
+    env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / 'callbacks'),
+               ANSIBLE_CALLBACKS_ENABLED='remote_calls', VENVKIT_REMOTE_CALLS=str(record))
+    playbook(log, *args, cwd=cwd, env=env)
+    return json.loads(record.read_text())
 
 
 def snapshot(top: Path) -> str:

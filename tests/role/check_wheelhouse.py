@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import collection, index, podman  # noqa: E402  pylint: disable=wrong-import-position
-from harness.checks import Checks, changed, playbook  # noqa: E402  pylint: disable=wrong-import-position
+from harness.checks import Checks, changed, playbook, remote_calls  # noqa: E402  pylint: disable=wrong-import-position
 from harness.env import ROOT  # noqa: E402  pylint: disable=wrong-import-position
 
 SUITES = ('bookworm', 'trixie')
@@ -51,16 +51,22 @@ def fake_wheel(path: Path, name: str) -> None:
 
 def installer_of(host: str, log: str) -> str:
     """What the last task of tests/role/fleet.yml printed for host."""
-    match = re.search(r'^ok: \[%s\] => \{\n.*"msg": "installer=([a-z]*)"' % re.escape(host), log, re.M)
+    match = re.search(r'^ok: \[%s\] => \{\n.*"msg": "installer=([a-z]*)[ "]' % re.escape(host), log, re.M)
+    return match.group(1) if match else ''
+
+
+def packages_of(host: str, log: str) -> str:
+    """The packages the last task of tests/role/fleet.yml printed for host (predicted, in check mode)."""
+    match = re.search(r'^ok: \[%s\] => \{\n.*"msg": "installer=[a-z]* packages=(.*)"$' % re.escape(host), log, re.M)
     return match.group(1) if match else ''
 
 
 def wheelhouse_tasks(log: str) -> int:
-    """How many hosts ran the task that copies the wheelhouse (pip_venv unpacks it)."""
+    """How many hosts ran the wheelhouse's tasks (pip_venv's action ships the archive, the module unpacks it)."""
     count, on = 0, False
     for line in log.splitlines():
         if line.startswith('TASK ['):
-            on = 'Copy the archive' in line
+            on = 'Describe the wheels this target needs' in line
         elif on and re.match('(ok|changed|fatal):', line):
             count += 1
     return count
@@ -110,7 +116,19 @@ def check(c: Checks, work: Path, containers: list[str], wheels: Path) -> None:
         fleet = work / 'fleet.json'
         fleet.write_text(json.dumps(settings))
 
+        # Check mode on new hosts: the wheels are built and shipped into the call's temporary
+        # directory, so the prediction is exact, and nothing is written on the targets.
+        c.expect('check mode on new hosts reports changes', 'yes', 'yes' if play('check0', fleet, '--check') > 0
+                 else 'no')
+        for ct in containers:
+            c.expect('%s: check mode wrote nothing' % ct, '',
+                     podman.sh(ct, 'ls -d /opt/tools /var/cache/venvkit 2>/dev/null', check=False).strip())
         c.expect('first run changes', 'yes', 'yes' if play('run1', fleet) > 0 else 'no')
+        predicted = packages_of(bookworm, (work / 'check0.log').read_text())
+        c.expect('check mode predicted the Debian 12 venv exactly', packages_of(bookworm, (work / 'run1.log').read_text()),
+                 predicted)
+        print('  predicted for %s: %s' % (bookworm, predicted[:160]), file=sys.stderr)
+        c.expect('the prediction names httpx', 'yes', 'yes' if 'httpx' in predicted else 'no')
         c.expect('one build per target Python', 2, len(list((work / 'wheelhouse').rglob('*.tar'))))
         for ct in containers:
             c.expect('%s: httpx runs' % ct, 'ok', on(ct, '/opt/tools/venv/bin/httpx --help'))
@@ -163,6 +181,11 @@ def check(c: Checks, work: Path, containers: list[str], wheels: Path) -> None:
     c.expect('second run, no index anywhere, changes nothing', 0, play('run2', fleet))
     # The raw probe reported the key of the wheels on each host: nothing is copied or unpacked.
     c.expect('second run: no wheelhouse task ran on a host', 0, wheelhouse_tasks((work / 'run2.log').read_text()))
+    calls = remote_calls(work / 'run3.log', '-i', str(hosts), 'tests/role/fleet.yml', '-e', '@%s' % fleet, cwd=ROOT)
+    c.expect('a no-op reaches the Debian 12 host twice: the raw probe and pip_venv',
+             ["Look at the target's interpreter and service account", 'Build or update the venv and put it on PATH'],
+             calls.get(bookworm))
+    c.expect('a no-op reaches the Debian 13 host once more, for the venv that holds uv', 3, len(calls.get(trixie, [])))
     c.expect('check mode changes nothing', 0, play('check', fleet, '--check'))
 
     play('absent', fleet, '-e', 'venv_state=absent')

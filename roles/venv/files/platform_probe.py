@@ -83,7 +83,6 @@ def main(argv):
               'libc': libc, 'machine': platform.machine(), 'platforms': tags}
     if len(argv) > 1:
         report['untrusted'] = untrusted(argv[1])
-        report['parent_exists'] = os.path.isdir(os.path.dirname(argv[1]))
     print(json.dumps(report))
 
 

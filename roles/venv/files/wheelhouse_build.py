@@ -64,6 +64,18 @@ def explain(spec, hosts, out):
     return 'venv wheelhouse: downloading the wheels for %s (for %s) failed: %s' % (where, hosts, out[-2000:])
 
 
+def make_private_dirs(top):
+    """top and the directories on the way that this run makes: 0755 whatever the umask, since the
+    pip_venv action ships only archives in a directory nobody but this user (or root) can write."""
+    missing = []
+    while top and not os.path.isdir(top):
+        missing.append(top)
+        top = os.path.dirname(top)
+    for directory in reversed(missing):
+        os.mkdir(directory, 0o755)
+        os.chmod(directory, 0o755)
+
+
 def main():
     spec = json.loads(os.environ['VENVKIT_WHEELHOUSE'])
     top = os.path.expanduser(os.environ['VENVKIT_WHEELHOUSE_DIR'])
@@ -74,7 +86,7 @@ def main():
     if os.path.exists(archive) and not force:
         print('unchanged %s' % archive)
         return 0
-    os.makedirs(top, exist_ok=True)
+    make_private_dirs(top)
     work = tempfile.mkdtemp(prefix='.%s.' % key, dir=top)
     try:
         inputs = os.path.join(work, 'inputs')
@@ -109,8 +121,11 @@ def main():
                 info.mtime, info.uid, info.gid, info.uname, info.gname, info.mode = 0, 0, 0, '', '', 0o644
                 with open(os.path.join(wheels, name), 'rb') as handle:
                     tar.addfile(info, handle)
-        with open(os.path.join(top, key + '.txt'), 'w') as handle:
+        listing = os.path.join(work, 'wheels.txt')
+        with open(listing, 'w') as handle:
             handle.write(''.join(name + '\n' for name in names))
+        os.chmod(listing, 0o644)
+        os.replace(listing, os.path.join(top, key + '.txt'))
         os.chmod(partial, 0o644)
         os.replace(partial, archive)
     finally:
