@@ -18,16 +18,15 @@ import shutil
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact, redact_all
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import PRIVATE_DIR_MODE, private_dir
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import write_inline
 
 
 class Context:
-    """params (with defaults), the process runner, who the venv's code runs as,
-    whose files may be read inside a venv, the secrets to mask, check mode,
-    and a private directory for this run's temporary files."""
+    """The process runner, who the venv's code runs as, whose files may be
+    read inside a venv, the secrets to mask, check mode, and a private
+    directory for this run's temporary files. It holds no option: what to
+    install reaches the installers as a Selection."""
 
-    def __init__(self, params, process, run_as=None, secrets=(), check_mode=False):
-        self.params = params
+    def __init__(self, process, run_as=None, secrets=(), check_mode=False):
         self.process = process
         self.run_as = run_as
         self.secrets = list(secrets)
@@ -35,7 +34,6 @@ class Context:
         self.owners = set([0, os.geteuid()] + ([run_as.uid] if run_as else []))
         self.workdir_parent = None
         self._workdir = None
-        self._inline = None
         self.warnings = []
         # What the installers did that the result reports (pip seeded or upgraded).
         self.notes = {}
@@ -69,18 +67,7 @@ class Context:
             os.lchown(tmp, self.run_as.uid, self.run_as.gid)
         return {'TMPDIR': tmp}
 
-    def inline_files(self):
-        """{'requirements': [...], 'constraints': [...]}: the inline files, written into the workdir once."""
-        if self._inline is None:
-            if self.params['inline_requirements'] or self.params['inline_constraints']:
-                uid = self.run_as.uid if self.run_as else -1
-                self._inline = write_inline(self.params, self.workdir(), uid=uid)
-            else:
-                self._inline = {'requirements': [], 'constraints': []}
-        return self._inline
-
     def cleanup(self):
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
-            self._inline = None

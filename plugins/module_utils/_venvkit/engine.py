@@ -35,7 +35,9 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate impor
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import Layout
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
     SEED_DISTRIBUTIONS, changes, console_scripts, format_packages, installed_packages, listing_signature)
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import select_installer
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import (
+    SETTINGS, select_installer)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.selection import Selection
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import (
     BasePython, find_python, health)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import LinkPlan
@@ -198,15 +200,16 @@ class PipVenv:
             if why:
                 raise VenvkitError('owner: %s, and the venv\'s code runs as its owner; choose an interpreter the owner '
                                    'can run, for example python: /usr/bin/python3' % why)
-        self.ctx = Context(p, self.process, run_as, self.secrets, self.check_mode)
-        installer = select_installer(self.ctx)
+        self.ctx = Context(self.process, run_as, self.secrets, self.check_mode)
+        installer = select_installer(self.ctx, Selection.from_options(p), p['installer'],
+                                     **dict((name, p[name]) for name in SETTINGS))
         exposure = None
         if p['expose']:
             exposure = PathExposure(dict(p['expose'], bin_dir=os.path.join(self.path, 'bin'), state='present'),
                                     check_mode=self.check_mode, diff_mode=self.diff_mode)
         if self.check_mode:
             with Lock(self.layout.lock_path, p['lock_timeout'], create=False):
-                unpacked = self._unpack_wheelhouse()
+                unpacked = self._unpack_wheelhouse(installer.selection)
                 plan = self.plan(installer, inputs, python_path, exposure)
                 result = self.report_check(plan, installer)
                 result['changed'] = result['changed'] or unpacked
@@ -219,7 +222,7 @@ class PipVenv:
             times = os.stat(self.layout.gens_dir)
             try:
                 self.ctx.workdir_parent = self.layout.gens_dir
-                unpacked = self._unpack_wheelhouse()
+                unpacked = self._unpack_wheelhouse(installer.selection)
                 plan = self.plan(installer, inputs, python_path, exposure)
                 result = Apply(self).apply(plan)
                 result['changed'] = result['changed'] or unpacked
@@ -256,8 +259,9 @@ class PipVenv:
             self.wheelhouse = Wheelhouse(p['wheelhouse'], gate)
             self.wheelhouse.check()
 
-    def _unpack_wheelhouse(self):
-        """Put the shipped wheels where the installer looks; in check mode, into this run's private directory."""
+    def _unpack_wheelhouse(self, selection):
+        """Put the shipped wheels where the installer looks; in check mode, into this run's private directory
+        (which the selection then reads instead)."""
         wheelhouse = self.wheelhouse
         if wheelhouse is None or not wheelhouse.wanted:
             return False
@@ -265,7 +269,7 @@ class PipVenv:
             scratch = os.path.join(self.ctx.workdir(), 'wheels')
             os.mkdir(scratch, 0o755)
             wheelhouse.unpack_into(scratch)
-            self.params['find_links'] = [scratch if x == wheelhouse.dir else x for x in self.params['find_links']]
+            selection.replace_find_link(wheelhouse.dir, scratch)
         else:
             wheelhouse.apply()
         self.result['wheelhouse'] = dict(changed=True, key=wheelhouse.key, dir=wheelhouse.dir)
@@ -339,7 +343,7 @@ class PipVenv:
             reason = (health(plan.live, current.state.get('python'), base, p['system_site_packages'], ctx)
                       or (self.owner.change_reason(plan.live) if current.ours or current.kind == 'foreign_dir' else None)
                       or ('force is set' if p['force'] else None)
-                      or self._pip_missing(plan.live, installer))
+                      or installer.broken(plan.live))
             plan.decide('recreate' if reason else 'update', reason)
             plan.before = installed_packages(plan.live)
             plan.listing = listing_signature(plan.live)
@@ -393,12 +397,6 @@ class PipVenv:
     def same_set(self, plan, after):
         """After a real update built without a dry run: did it change nothing at all?"""
         return plan.action == 'update' and not plan.moves_dir and not plan.fresh and not changes(plan.before, after)
-
-    def _pip_missing(self, venv, installer):
-        """A venv whose pip is gone (an in-place build killed during ensurepip) cannot be updated with pip."""
-        if installer.name != 'pip' or 'pip' in installed_packages(venv):
-            return None
-        return "the venv's pip is missing (an earlier build was interrupted?)"
 
     def _predict(self, plan, installer):
         """What an update leaves in the venv, from dry runs of the installer in the live venv."""

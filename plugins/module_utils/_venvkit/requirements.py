@@ -139,11 +139,12 @@ def read_inputs(params, gate):
     return inputs
 
 
-def write_inline(params, directory, uid=-1, gid=-1):
-    """Write the inline files into directory (a private one of this run); returns their paths by kind."""
+def write_inline(requirements, constraints, directory, uid=-1, gid=-1):
+    """Write the inline files ({name, content} each) into directory (a private one of this run); returns their
+    paths by kind."""
     written = {'requirements': [], 'constraints': []}
-    for kind in ('requirements', 'constraints'):
-        for item in params['inline_' + kind]:
+    for kind, items in (('requirements', requirements), ('constraints', constraints)):
+        for item in items:
             path = os.path.join(directory, item['name'])
             atomic_write(path, item['content'], mode=0o600, owner=(uid, gid))
             written[kind].append(path)

@@ -6,7 +6,10 @@
 """What every installer does for the engine, and what they share.
 
 Private to the venvkit.python collection. An installer is a class with a
-``name`` (the value of the installer option) and five operations:
+``name`` (the value of the installer option), built with the run's Context,
+the Selection (what to install and from where) and keyword settings
+(``system_site_packages``, ``seed_pip``, ``uv``); it reads no option itself.
+Its operations:
 
 * ``create(base, target)``: a new venv at target, with pip when seed_pip;
 * ``resolve(venv, fresh)``: {name: version} that installing the selection
@@ -15,7 +18,9 @@ Private to the venvkit.python collection. An installer is a class with a
 * ``install(venv)``: install the selection into venv;
 * ``uninstall(venv, names)``;
 * ``env()``: the index options as environment variables, so that no
-  credential is ever on a command line.
+  credential is ever on a command line;
+* ``broken(venv)``: why an existing venv cannot be updated with it (None
+  when it can).
 
 Subclasses register themselves with ``register``; ``select_installer`` in
 this package picks one. Every process that runs a venv's code runs as the
@@ -33,6 +38,7 @@ import re
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact, strip_credentials
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import atomic_write
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import INSTALL_HINT
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import write_inline
 
 REGISTRY = {}
 
@@ -155,12 +161,16 @@ class Installer:
 
     name = None
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, selection, system_site_packages=False, seed_pip=True, uv=None):
         self.ctx = ctx
-        self.params = ctx.params
+        self.selection = selection
+        self.system_site_packages = system_site_packages
+        self.seed_pip = seed_pip
+        self.uv_option = uv
+        self._inline = None
 
     @classmethod
-    def locate(cls, params, environ):
+    def locate(cls, environ, uv=None):
         """The installer's program when the target has it, else None (for installer=auto)."""
         return None
 
@@ -185,27 +195,55 @@ class Installer:
     def env(self):
         return {}
 
+    def broken(self, venv):
+        """Why the venv cannot be updated with this installer (it is then rebuilt), or None."""
+        return None
+
     # -- shared ---------------------------------------------------------------
 
-    def selection(self, with_packages=True):
+    def selection_args(self, with_packages=True):
         """Arguments naming what to install, the same words for pip and uv."""
-        p = self.params
-        inline = self.ctx.inline_files()
+        sel = self.selection
+        inline = self.inline_files()
         args = []
-        if p['no_index']:
+        if sel.no_index:
             args.append('--no-index')
-        if p['require_hashes']:
+        if sel.require_hashes:
             args.append('--require-hashes')
-        for name in list(p['constraints']) + inline['constraints']:
+        for name in sel.constraints + inline['constraints']:
             args += ['-c', name]
-        for name in list(p['requirements']) + inline['requirements']:
+        for name in sel.requirements + inline['requirements']:
             args += ['-r', name]
-        args += list(p['pip_args'])
-        if p['upgrade']:
+        args += sel.pip_args
+        if sel.upgrade:
             args += self.upgrade_args()
-        if with_packages and p['packages']:
+        if with_packages and sel.packages:
             args += ['-r', self.packages_file()]
         return args
+
+    def inline_files(self):
+        """{'requirements': [...], 'constraints': [...]}: the inline files, written into the run's directory once."""
+        if self._inline is None:
+            sel = self.selection
+            if sel.inline_requirements or sel.inline_constraints:
+                uid = self.ctx.run_as.uid if self.ctx.run_as else -1
+                self._inline = write_inline(sel.inline_requirements, sel.inline_constraints, self.ctx.workdir(),
+                                            uid=uid)
+            else:
+                self._inline = {'requirements': [], 'constraints': []}
+        return self._inline
+
+    def index_env(self, prefix, separator):
+        """The index settings as the installer's environment variables (PIP_..., UV_...)."""
+        sel = self.selection
+        env = {}
+        if sel.index_url:
+            env[prefix + 'INDEX_URL'] = sel.index_url
+        if sel.extra_index_urls:
+            env[prefix + 'EXTRA_INDEX_URL'] = ' '.join(sel.extra_index_urls)
+        if sel.find_links:
+            env[prefix + 'FIND_LINKS'] = separator.join(sel.find_links)
+        return env
 
     def upgrade_args(self):
         """What makes the installer take newer releases of what is already installed."""
@@ -216,13 +254,12 @@ class Installer:
         path = os.path.join(self.ctx.workdir(), 'packages.txt')
         if not os.path.exists(path):
             uid = self.ctx.run_as.uid if self.ctx.run_as else -1
-            atomic_write(path, ''.join(spec.strip() + '\n' for spec in self.params['packages']), mode=0o600,
+            atomic_write(path, ''.join(spec.strip() + '\n' for spec in self.selection.packages), mode=0o600,
                          owner=(uid, -1))
         return path
 
     def has_selection(self):
-        p = self.params
-        return bool(p['requirements'] or p['packages'] or p['inline_requirements'])
+        return self.selection.installs_anything()
 
     def run(self, argv, what):
         env = self.ctx.process.env(extra=self.env(), run_as=self.ctx.run_as)
@@ -265,12 +302,12 @@ class Installer:
 
     def unreachable_indexes(self):
         """The configured indexes and find_links URLs that cannot be read, with the reason."""
-        p = self.params
+        sel = self.selection
         # Imported on this failure path only: it is heavy for a no-op run.
         from ansible.module_utils.urls import open_url
         failures = []
-        indexes = [] if p['no_index'] else [p['index_url']] + list(p['extra_index_urls'])
-        links = [url for url in p['find_links'] if url and url.startswith(('http://', 'https://'))]
+        indexes = [] if sel.no_index else [sel.index_url] + sel.extra_index_urls
+        links = [url for url in sel.find_links if url and url.startswith(('http://', 'https://'))]
         for url in indexes + links:
             if not url:
                 continue

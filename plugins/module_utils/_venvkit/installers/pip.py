@@ -37,7 +37,7 @@ class PipInstaller(Installer):
     name = 'pip'
 
     @classmethod
-    def locate(cls, params, environ):
+    def locate(cls, environ, uv=None):
         return 'pip'
 
     def fresh_seeds(self, base):
@@ -46,17 +46,16 @@ class PipInstaller(Installer):
         return set(['pip', 'setuptools']) if version < (3, 12) else set(['pip'])
 
     def env(self):
-        p = self.params
-        env = {}
-        if p['index_url']:
-            env['PIP_INDEX_URL'] = p['index_url']
-        if p['extra_index_urls']:
-            env['PIP_EXTRA_INDEX_URL'] = ' '.join(p['extra_index_urls'])
-        if p['find_links']:
-            env['PIP_FIND_LINKS'] = ' '.join(p['find_links'])
+        env = self.index_env('PIP_', ' ')
         if self.ctx.check_mode:
             env['PIP_NO_CACHE_DIR'] = '1'
         return env
+
+    def broken(self, venv):
+        # A venv whose pip is gone (an in-place build killed during ensurepip) cannot be updated with pip.
+        if 'pip' in installed_packages(venv):
+            return None
+        return "the venv's pip is missing (an earlier build was interrupted?)"
 
     def upgrade_args(self):
         # eager: the dependencies move too, as a fresh resolution would have them.
@@ -68,7 +67,7 @@ class PipInstaller(Installer):
 
     def create(self, base, target):
         args = [base.path, '-m', 'venv']
-        if self.params['system_site_packages']:
+        if self.system_site_packages:
             args.append('--system-site-packages')
         rc, out, err = self.run(args + [target], 'creating the venv')
         if rc != 0:
@@ -81,7 +80,7 @@ class PipInstaller(Installer):
         if seeded is None or version_tuple(seeded) >= MIN_PIP:
             return
         python = os.path.join(venv, 'bin', 'python')
-        attempts = [('the index', (['--no-index'] if self.params['no_index'] else []) + ['pip'])]
+        attempts = [('the index', (['--no-index'] if self.selection.no_index else []) + ['pip'])]
         attempts += [('the interpreter\'s bundled wheel', ['--no-index', wheel]) for wheel in bundled_pip_wheels(base)
                      if version_tuple(os.path.basename(wheel)[4:]) >= MIN_PIP]
         for source, args in attempts:
@@ -107,7 +106,7 @@ class PipInstaller(Installer):
         args = ['install', '--dry-run', '--quiet', '--report', report]
         if fresh:
             args.append('--ignore-installed')
-        self.pip(venv, args + self.selection(), 'resolving the requirements with pip')
+        self.pip(venv, args + self.selection_args(), 'resolving the requirements with pip')
         data = json.loads((read_regular(report, owners=self.ctx.owners, what='pip report') or b'{}').decode('utf-8'))
         os.unlink(report)
         wanted = {}
@@ -120,7 +119,7 @@ class PipInstaller(Installer):
         if not self.has_selection():
             return
         report = os.path.join(self.ctx.workdir(), 'installed.json')
-        self.pip(venv, ['install', '--quiet', '--report', report] + self.selection(),
+        self.pip(venv, ['install', '--quiet', '--report', report] + self.selection_args(),
                  'installing the requirements with pip')
         # The wheels' hashes, for the bill of materials.
         data = json.loads((read_regular(report, owners=self.ctx.owners, what='pip report') or b'{}').decode('utf-8'))

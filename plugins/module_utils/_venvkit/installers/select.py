@@ -23,15 +23,18 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers
 AUTO_ORDER = ('uv', 'pip')
 
 
-def select_installer(ctx):
-    """An installer for the installer option (auto: the first of AUTO_ORDER the target has)."""
-    choice = ctx.params['installer']
+# The options that tune how an installer works, passed to it as keyword arguments.
+SETTINGS = ('system_site_packages', 'seed_pip', 'uv')
+
+
+def select_installer(ctx, selection, choice='auto', **settings):
+    """An installer for choice, the installer option (auto: the first of AUTO_ORDER the target has)."""
     if choice == 'auto':
         for name in AUTO_ORDER:
             cls = REGISTRY[name]
-            if cls.locate(ctx.params, ctx.process.environ):
-                return cls(ctx)
+            if cls.locate(ctx.process.environ, uv=settings.get('uv')):
+                return cls(ctx, selection, **settings)
     cls = REGISTRY.get(choice)
     if cls is None:
         ctx.fail('installer: unknown installer %r; one of %s' % (choice, ', '.join(['auto'] + sorted(REGISTRY))))
-    return cls(ctx)
+    return cls(ctx, selection, **settings)

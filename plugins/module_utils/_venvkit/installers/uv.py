@@ -26,9 +26,9 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers
 class UvInstaller(Installer):
     name = 'uv'
 
-    def __init__(self, ctx, environ=None):
-        super(UvInstaller, self).__init__(ctx)
-        self.uv = self.locate(ctx.params, environ if environ is not None else ctx.process.environ)
+    def __init__(self, ctx, selection, **settings):
+        super(UvInstaller, self).__init__(ctx, selection, **settings)
+        self.uv = self.locate(ctx.process.environ, uv=self.uv_option)
         if not self.uv:
             ctx.fail('installer=uv but uv was not found (option uv, or on PATH). Install it with '
                      "'pip install uv' (the role venvkit.python.venv can: venv_install_uv), or use installer=pip.")
@@ -36,19 +36,12 @@ class UvInstaller(Installer):
         check_trusted(self.uv, trust, 'run %s' % self.uv)
 
     @classmethod
-    def locate(cls, params, environ):
-        uv = params['uv'] or shutil.which('uv', path=environ.get('PATH', os.defpath))
+    def locate(cls, environ, uv=None):
+        uv = uv or shutil.which('uv', path=environ.get('PATH', os.defpath))
         return uv if uv and os.path.isfile(uv) and os.access(uv, os.X_OK) else None
 
     def env(self):
-        p = self.params
-        env = {}
-        if p['index_url']:
-            env['UV_INDEX_URL'] = p['index_url']
-        if p['extra_index_urls']:
-            env['UV_EXTRA_INDEX_URL'] = ' '.join(p['extra_index_urls'])
-        if p['find_links']:
-            env['UV_FIND_LINKS'] = ','.join(p['find_links'])
+        env = self.index_env('UV_', ',')
         # Root's cache is root's: a run as the owner uses the owner's (see Process.env).
         base = self.ctx.process.environ if self.ctx.run_as is None else {}
         if self.ctx.check_mode:
@@ -75,23 +68,23 @@ class UvInstaller(Installer):
 
     def fresh_seeds(self, base):
         # uv venv seeds nothing; seed_pip adds pip.
-        return set(['pip']) if self.params['seed_pip'] else set()
+        return set(['pip']) if self.seed_pip else set()
 
     def create(self, base, target):
         args = [self.uv, 'venv', '--quiet', '--python', base.path]
-        if self.params['system_site_packages']:
+        if self.system_site_packages:
             args.append('--system-site-packages')
         rc, out, err = self.run(args + [target], 'creating the venv with uv')
         if rc != 0:
             self.create_failed(base, err, out, target)
-        if self.params['seed_pip']:
-            self.seed_pip(base, target)
+        if self.seed_pip:
+            self.put_pip(base, target)
 
-    def seed_pip(self, base, target):
+    def put_pip(self, base, target):
         """pip for whoever calls it in the venv later (users, Semaphore): from the index
         options like any package, else the interpreter's own wheel, else ensurepip."""
         python = os.path.join(target, 'bin', 'python')
-        no_index = ['--no-index'] if self.params['no_index'] else []
+        no_index = ['--no-index'] if self.selection.no_index else []
         attempts = [('the index', [self.uv, 'pip', 'install', '--quiet', '--python', python] + no_index + ['pip'])]
         attempts += [('the interpreter\'s bundled wheel',
                       [self.uv, 'pip', 'install', '--quiet', '--offline', '--no-index', '--python', python, wheel])
@@ -119,7 +112,7 @@ class UvInstaller(Installer):
         had_lock = os.path.lexists(lock)
         times = os.stat(venv)
         try:
-            out, err = self.uv_pip(venv, 'install', ['--dry-run'] + self.selection(),
+            out, err = self.uv_pip(venv, 'install', ['--dry-run'] + self.selection_args(),
                                    'resolving the requirements with uv')
         finally:
             if not had_lock and os.path.lexists(lock):
@@ -134,15 +127,15 @@ class UvInstaller(Installer):
 
     def _compile(self, venv):
         """The full resolution, as a fresh venv would get it."""
-        p = self.params
-        inline = self.ctx.inline_files()
+        sel = self.selection
+        inline = self.inline_files()
         args = ['--quiet', '--no-header', '--no-annotate']
-        if p['no_index']:
+        if sel.no_index:
             args.append('--no-index')
-        for name in list(p['constraints']) + inline['constraints']:
+        for name in sel.constraints + inline['constraints']:
             args += ['-c', name]
-        args += list(p['pip_args']) + list(p['requirements']) + inline['requirements']
-        if p['packages']:
+        args += sel.pip_args + sel.requirements + inline['requirements']
+        if sel.packages:
             args.append(self.packages_file())
         out = self.uv_pip(venv, 'compile', args, 'resolving the requirements with uv')[0]
         wanted = {}
@@ -154,7 +147,7 @@ class UvInstaller(Installer):
 
     def install(self, venv):
         if self.has_selection():
-            self.uv_pip(venv, 'install', ['--quiet'] + self.selection(), 'installing the requirements with uv')
+            self.uv_pip(venv, 'install', ['--quiet'] + self.selection_args(), 'installing the requirements with uv')
 
     def uninstall(self, venv, names):
         self.uv_pip(venv, 'uninstall', ['--quiet'] + list(names), 'removing packages not required (sync) with uv')

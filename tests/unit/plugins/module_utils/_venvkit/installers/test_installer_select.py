@@ -12,6 +12,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed 
     canonical_name, installed_packages, site_packages_dirs)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import base
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import select_installer
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.selection import Selection
 
 
 class FakeInstaller(base.Installer):
@@ -21,11 +22,11 @@ class FakeInstaller(base.Installer):
     calls = []
 
     @classmethod
-    def locate(cls, params, environ):
+    def locate(cls, environ, uv=None):
         return 'fake'
 
     def wanted(self):
-        return dict((canonical_name(s.split('==')[0]), s.split('==')[1]) for s in self.params['packages'])
+        return dict((canonical_name(s.split('==')[0]), s.split('==')[1]) for s in self.selection.packages)
 
     def create(self, base, target):
         self.calls.append('create')
@@ -84,7 +85,8 @@ def test_auto_prefers_uv_and_falls_back_to_pip(run, pip_env):
 
     def chosen(path):
         params = with_defaults(PIP_VENV_OPTIONS, dict(path='/opt/x', installer='auto'))
-        return select_installer(Context(params, Process(dict(pip_env, PATH=path)))).name
+        return select_installer(Context(Process(dict(pip_env, PATH=path))), Selection.from_options(params),
+                                params['installer']).name
 
     assert chosen(os.path.dirname(UV) + ':/usr/bin:/bin') == 'uv'
     assert chosen('/usr/bin:/bin') == 'pip'
@@ -164,5 +166,6 @@ def test_only_a_failed_request_blames_the_index(monkeypatch, pip_env, raised, bl
 
     monkeypatch.setattr(urls, 'open_url', broken)
     params = with_defaults(PIP_VENV_OPTIONS, dict(path='/opt/x', installer='pip', index_url='http://127.0.0.1:9/simple'))
-    failures = select_installer(Context(params, Process(dict(pip_env)))).unreachable_indexes()
+    failures = select_installer(Context(Process(dict(pip_env))), Selection.from_options(params),
+                                params['installer']).unreachable_indexes()
     assert failures == (['http://127.0.0.1:9/simple (%s)' % blamed] if blamed else [])
