@@ -19,6 +19,7 @@ import os
 import time
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.targets import DIR_OPTIONS
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, identity, no_write_for_others, remove_tree)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
@@ -200,7 +201,7 @@ class Apply:
         state = dict(
             fingerprint=plan.fingerprint, listing=listing_signature(venv), python=plan.base.record(venv),
             link_dirs=[p['link_scripts']['dest']] if p['link_scripts'] else [],
-            exposure=dict((k, p['expose'][k]) for k in ('name', 'profile_dir', 'systemd_dir', 'openrc_conf_dir'))
+            exposure=dict((k, p['expose'][k]) for k in ('name',) + DIR_OPTIONS)
             if p['expose'] else previous.get('exposure'),
             installer=plan.installer.name, owner=self.owner.record(), identity=identity(venv),
             created=previous.get('created') or int(time.time()), adopted=adopted or bool(previous.get('adopted')))

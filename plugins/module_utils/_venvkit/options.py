@@ -20,6 +20,7 @@ import os
 import re
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import has_credentials
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.targets import DIR_OPTIONS
 
 DEFAULT_SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 INSTALLER_CHOICES = ['auto', 'pip', 'uv']
@@ -209,7 +210,7 @@ def expose_problems(expose, bin_dir, state):
     if not _fullmatch(DEFAULT_PATH_RE, expose.get('default_path')):
         problems.append("default_path must be a PATH of absolute directories without quotes, '$', spaces or "
                         'newlines (got %r)' % expose.get('default_path'))
-    for option in ('profile_dir', 'systemd_dir', 'openrc_conf_dir'):
+    for option in DIR_OPTIONS:
         problem = path_problem(expose.get(option), option)
         if problem:
             problems.append(problem)

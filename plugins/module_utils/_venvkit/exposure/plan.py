@@ -26,7 +26,7 @@ import tempfile
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.targets import (
-    OpenRCBlock, ProfileScript, SystemdDropin, systemd_unit)
+    DIR_OPTIONS, TARGETS, ProfileScript, entries)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, FILE_MODE, Trust, atomic_write, check_trusted, make_dirs, read_regular, remove_created)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import (
@@ -58,25 +58,18 @@ def unknown_services(manager, names, systemd_dir, root='/'):
     """[(name, closest known names)] of the services that the running manager does not know."""
     if manager == 'systemd':
         dirs = [systemd_dir] + [os.path.join(root, d.lstrip('/')) for d in UNIT_DIRS]
-        known = set(e for d in dirs for e in _entries(d) if '.' in e and not e.endswith(('.d', '.wants', '.requires')))
+        known = set(e for d in dirs for e in entries(d) if '.' in e and not e.endswith(('.d', '.wants', '.requires')))
 
         def found(unit):
             template = re.sub(r'@[^.]*\.', '@.', unit)
             return unit in known or template in known
     else:
-        known = set(_entries(os.path.join(root, INIT_D.lstrip('/'))))
+        known = set(entries(os.path.join(root, INIT_D.lstrip('/'))))
 
         def found(service):
             return service in known
     return [(name, difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6))
             for name in names if not found(name)]
-
-
-def _entries(directory):
-    try:
-        return sorted(os.listdir(directory))
-    except OSError:
-        return []
 
 
 def _read(path):
@@ -98,26 +91,18 @@ def sh_check(text, path):
         raise VenvkitError('%s would not parse as sh: %s' % (path, err.strip()))
 
 
+def _text_or_none(path):
+    """The text of a PATH file, or None where the collection could not read it (venv_info only looks)."""
+    try:
+        return _read(path)[0]
+    except VenvkitError:
+        return None
+
+
 def existing_files(params):
     """The PATH files of this name that exist now: what exposes a venv (read only)."""
     p = with_defaults(PATH_EXPOSURE_OPTIONS, params)
-    found = []
-    profile = ProfileScript.path_for(p)
-    if os.path.isfile(profile):
-        found.append(profile)
-    for entry in _entries(p['systemd_dir']):
-        dropin = os.path.join(p['systemd_dir'], entry, SystemdDropin.file_name(p))
-        if entry.endswith('.d') and os.path.isfile(dropin):
-            found.append(dropin)
-    for entry in _entries(p['openrc_conf_dir']):
-        path = os.path.join(p['openrc_conf_dir'], entry)
-        if os.path.isfile(path) and not os.path.islink(path):
-            try:
-                if OpenRCBlock(p, None, entry).holds_block(_read(path)[0]):
-                    found.append(path)
-            except VenvkitError:
-                continue
-    return found
+    return [t.path for cls in TARGETS for t in cls.found(p, _text_or_none) if os.path.isfile(t.path)]
 
 
 class Change:
@@ -126,13 +111,12 @@ class Change:
     def __init__(self, target, before, before_mode, after):
         self.target = target
         self.path = target.path
-        self.kind = target.kind
         self.unit = target.unit
         self.before = before
         self.before_mode = before_mode
         self.after = after
         # conf.d files keep the mode of whoever made them.
-        self.mode = before_mode if (target.kind == 'block' and before is not None) else FILE_MODE
+        self.mode = before_mode if (target.keeps_mode and before is not None) else FILE_MODE
         self.created_dirs = []
         self.removed_dir = None
 
@@ -165,7 +149,7 @@ class PathExposure:
     def _consider(self, changes, target):
         before, mode = _read(target.path)
         after = target.after(before)
-        if before == after and (before is None or target.kind == 'block' or mode == FILE_MODE):
+        if before == after and (before is None or target.keeps_mode or mode == FILE_MODE):
             return
         if not target.owns(before):
             if after is None:
@@ -183,45 +167,35 @@ class PathExposure:
             raise VenvkitError(problems[0] if len(problems) == 1 else '; '.join(problems))
         p = self.p
         trust = Trust()
-        for option in ('profile_dir', 'systemd_dir', 'openrc_conf_dir'):
+        for option in DIR_OPTIONS:
             check_trusted(p[option], trust, 'write PATH files into %s' % p[option])
         manager = self.manager()
-        changes = []
-        present = self.bin_dir is not None
-
-        self._consider(changes, ProfileScript(p, self.bin_dir if p['profile'] else None))
-
-        units = [systemd_unit(s) for s in p['services']] if present and manager == 'systemd' else []
-        if present and p['services'] and not p['services_may_be_missing'] and manager_running(manager):
-            wanted = units if manager == 'systemd' else list(p['services'])
-            unknown = unknown_services(manager, wanted, p['systemd_dir'])
+        wanted = dict((cls, cls.wanted(p, self.bin_dir, manager)) for cls in TARGETS)
+        services = [t.unit for cls in TARGETS for t in wanted[cls] if t.manager is not None]
+        if services and not p['services_may_be_missing'] and manager_running(manager):
+            unknown = unknown_services(manager, services, p['systemd_dir'])
             if unknown:
                 raise VenvkitError('services: %s does not know %s; nothing was written. Check the spelling, or set '
                                    'services_may_be_missing for services installed later' % (manager, '; '.join(
                                        '%s%s' % (name, ' (closest: %s)' % ', '.join(close) if close else '')
                                        for name, close in unknown)))
-        found = [e[:-2] for e in _entries(p['systemd_dir'])
-                 if e.endswith('.d') and os.path.lexists(os.path.join(p['systemd_dir'], e, SystemdDropin.file_name(p)))]
-        for unit in units + [u for u in found if u not in units]:
-            self._consider(changes, SystemdDropin(p, self.bin_dir if unit in units else None, unit))
-
-        services = list(p['services']) if present and manager == 'openrc' else []
-        for service in services:
-            self._consider(changes, OpenRCBlock(p, self.bin_dir, service))
-        for entry in _entries(p['openrc_conf_dir']):
-            path = os.path.join(p['openrc_conf_dir'], entry)
-            if entry in services or os.path.islink(path) or not os.path.isfile(path):
-                continue
-            block = OpenRCBlock(p, None, entry)
-            if block.holds_block(_read(path)[0]):
-                self._consider(changes, block)
+        # What exists of this name and is not wanted goes; each file is considered once.
+        considered = set(t.path for cls in TARGETS for t in wanted[cls])
+        changes = []
+        for cls in TARGETS:
+            for target in wanted[cls]:
+                self._consider(changes, target)
+            for target in cls.found(p, lambda path: _read(path)[0]):
+                if target.path not in considered:
+                    considered.add(target.path)
+                    self._consider(changes, target)
 
         for change in changes:
             if change.after is not None and change.target.shell:
                 sh_check(change.after, change.path)
             self._check_writable(change.path)
-        self.plan = dict(changes=changes, manager=manager, units=units, services=services,
-                         profile=ProfileScript.path_for(p) if present and p['profile'] else None)
+        self.plan = dict(changes=changes, manager=manager, services=services,
+                         profile=ProfileScript.path_for(p) if self.bin_dir is not None and p['profile'] else None)
         return self.plan
 
     @staticmethod
@@ -239,7 +213,7 @@ class PathExposure:
     def _apply_one(self, change):
         if change.after is None:
             os.unlink(change.path)
-            if change.kind == 'dropin':
+            if change.target.prunes_dir:
                 directory = os.path.dirname(change.path)
                 try:
                     os.rmdir(directory)
@@ -294,11 +268,11 @@ class PathExposure:
             profile=plan['profile'],
             service_manager=manager,
             service_manager_running=manager_running(manager),
-            systemd_changed=any(c.kind == 'dropin' for c in changes),
+            systemd_changed=any(c.target.manager == 'systemd' for c in changes),
             systemd_running=manager_running('systemd'),
-            services=plan['units'] if manager == 'systemd' else plan['services'],
-            services_changed=[u for u in changed_units if u in plan['units'] or u in plan['services']],
-            services_removed=[u for u in changed_units if u not in plan['units'] and u not in plan['services']],
+            services=plan['services'],
+            services_changed=[u for u in changed_units if u in plan['services']],
+            services_removed=[u for u in changed_units if u not in plan['services']],
             files=[dict(path=c.path, action=c.action) for c in changes],
         )
         if self.diff_mode:

@@ -3,14 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The files that put a bin directory on PATH, one class per kind.
+"""The files that put a bin directory on PATH: a registry of targets.
 
-Private to the venvkit.python collection. Each target knows where its file
-goes, what it holds, its mode, whether it is shell code (checked with
-``sh -n`` before it replaces anything), and how to tell that a file is the
-collection's own: whole files start with HEADER, blocks sit between
-markers. A new kind (``/etc/environment`` for PAM, a user-level systemd
-unit) is one more class here and its place in plan.py.
+Private to the venvkit.python collection. Each target class describes
+itself: the option naming its directory (``dir_option``), the service
+manager it serves (``manager``, None for login shells), which of its files a
+run wants (``wanted``) and which of this name exist now (``found``), what it
+holds, whether it is shell code (checked with ``sh -n`` before it replaces
+anything), whether an existing file keeps its mode, whether its directory
+goes with its last file, and how to tell that a file is the collection's
+own: whole files start with HEADER, blocks sit between markers. plan.py
+walks TARGETS and knows none of them by name: a new target
+(``/etc/environment`` for PAM, a user-level systemd unit) is one more class
+here, listed in TARGETS, and its directory option in options.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,17 +36,45 @@ def systemd_unit(name):
     return name if '.' in name else name + '.service'
 
 
-class WholeFile:
-    """A file that is entirely the collection's."""
+def entries(directory):
+    """The names in directory, sorted; [] when it cannot be listed."""
+    try:
+        return sorted(os.listdir(directory))
+    except OSError:
+        return []
 
-    kind = None
+
+class Target:
+    """One PATH file of one name (bin_dir None: the file, or this name's part of it, goes)."""
+
+    # The option that names the directory the target's files go in.
+    dir_option = None
+    # The service manager whose services read the file (None: login shells).
+    manager = None
     shell = False
-    mode = FILE_MODE
+    # Whether a file that exists keeps its mode (a conf.d file is its maker's).
+    keeps_mode = False
+    # Whether the file's directory goes with its last file (a drop-in directory).
+    prunes_dir = False
 
     def __init__(self, p, bin_dir, unit=None):
         self.p = p
         self.bin_dir = bin_dir
         self.unit = unit
+
+    @classmethod
+    def wanted(cls, p, bin_dir, manager):
+        """The targets a run with these options wants (bin_dir None: all of them go)."""
+        raise NotImplementedError
+
+    @classmethod
+    def found(cls, p, read):
+        """The targets of this name whose files exist now, to remove; read(path) gives a file's text, or raises."""
+        raise NotImplementedError
+
+
+class WholeFile(Target):  # pylint: disable=abstract-method
+    """A file that is entirely the collection's (its subclasses say which)."""
 
     @staticmethod
     def owns(text):
@@ -55,7 +88,7 @@ class WholeFile:
 class ProfileScript(WholeFile):
     """<profile_dir>/<name>.sh, sourced by login shells: POSIX sh."""
 
-    kind = 'profile'
+    dir_option = 'profile_dir'
     shell = True
 
     @staticmethod
@@ -65,6 +98,15 @@ class ProfileScript(WholeFile):
     @property
     def path(self):
         return self.path_for(self.p)
+
+    @classmethod
+    def wanted(cls, p, bin_dir, manager):
+        # Always considered: with profile off (or no bin_dir) it is the file that goes.
+        return [cls(p, bin_dir if p['profile'] else None)]
+
+    @classmethod
+    def found(cls, p, read):
+        return [cls(p, None)] if os.path.lexists(cls.path_for(p)) else []
 
     def render(self):
         if self.p['position'] == 'append':
@@ -84,11 +126,24 @@ class ProfileScript(WholeFile):
 class SystemdDropin(WholeFile):
     """<systemd_dir>/<unit>.d/<name>-path.conf: Environment=PATH for one unit."""
 
-    kind = 'dropin'
+    dir_option = 'systemd_dir'
+    manager = 'systemd'
+    prunes_dir = True
 
     @staticmethod
     def file_name(p):
         return '%s-path.conf' % p['name']
+
+    @classmethod
+    def wanted(cls, p, bin_dir, manager):
+        if bin_dir is None or manager != cls.manager:
+            return []
+        return [cls(p, bin_dir, systemd_unit(s)) for s in p['services']]
+
+    @classmethod
+    def found(cls, p, read):
+        return [cls(p, None, e[:-2]) for e in entries(p['systemd_dir'])
+                if e.endswith('.d') and os.path.lexists(os.path.join(p['systemd_dir'], e, cls.file_name(p)))]
 
     @property
     def path(self):
@@ -105,16 +160,31 @@ class SystemdDropin(WholeFile):
                 + '[Service]\nEnvironment="PATH=%s"\n' % value)
 
 
-class OpenRCBlock:
+class OpenRCBlock(Target):
     """A marked block in <openrc_conf_dir>/<service>, which openrc-run sources."""
 
-    kind = 'block'
+    dir_option = 'openrc_conf_dir'
+    manager = 'openrc'
     shell = True
+    keeps_mode = True
 
-    def __init__(self, p, bin_dir, unit=None):
-        self.p = p
-        self.bin_dir = bin_dir
-        self.unit = unit
+    @classmethod
+    def wanted(cls, p, bin_dir, manager):
+        if bin_dir is None or manager != cls.manager:
+            return []
+        return [cls(p, bin_dir, s) for s in p['services']]
+
+    @classmethod
+    def found(cls, p, read):
+        found = []
+        for entry in entries(p['openrc_conf_dir']):
+            path = os.path.join(p['openrc_conf_dir'], entry)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            block = cls(p, None, entry)
+            if block.holds_block(read(path)):
+                found.append(block)
+        return found
 
     @property
     def path(self):
@@ -169,3 +239,9 @@ class OpenRCBlock:
         if text == CREATED or (before is not None and not text.strip() and before.startswith(CREATED)):
             return None
         return text
+
+
+# Every PATH target, in the order a run considers them.
+TARGETS = (ProfileScript, SystemdDropin, OpenRCBlock)
+# The options that name their directories.
+DIR_OPTIONS = tuple(t.dir_option for t in TARGETS)

@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure import plan as exposure
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure import targets
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import DEFAULT_SERVICE_PATH
 
 BIN = '/opt/semaphore/venv/bin'
@@ -270,3 +271,46 @@ def test_an_openrc_service_without_its_init_script_is_unknown(tmp_path):
     unknown = exposure.unknown_services('openrc', ['semaphore-runner', 'semaphore-runer'], '/nonexistent',
                                         root=str(tmp_path))
     assert unknown == [('semaphore-runer', ['semaphore-runner'])]
+
+
+class EnvironmentFile(targets.WholeFile):
+    """A fourth target, as /etc/environment.d would take it: PATH=... in a file of its own."""
+
+    dir_option = 'profile_dir'
+
+    @staticmethod
+    def path_for(p):
+        return os.path.join(p['profile_dir'], '%s.env' % p['name'])
+
+    @property
+    def path(self):
+        return self.path_for(self.p)
+
+    @classmethod
+    def wanted(cls, p, bin_dir, manager):
+        return [cls(p, bin_dir)]
+
+    @classmethod
+    def found(cls, p, read):
+        return [cls(p, None)] if os.path.lexists(cls.path_for(p)) else []
+
+    def render(self):
+        return targets.HEADER + 'PATH=%s:/usr/bin:/bin\n' % self.bin_dir
+
+
+def test_a_fourth_target_is_one_class_in_the_registry(etc, monkeypatch):
+    monkeypatch.setattr(exposure, 'TARGETS', targets.TARGETS + (EnvironmentFile,))
+    env_file = etc.path('profile.d', 'semaphore.env')
+    predicted = etc(check=True, diff=True)
+    assert not os.path.exists(env_file)
+    assert {'path': env_file, 'action': 'created'} in predicted['files']
+    assert etc()['changed'] and etc.read('profile.d', 'semaphore.env').endswith('PATH=%s:/usr/bin:/bin\n' % BIN)
+    assert not etc()['changed']
+    # One of its files that someone else wrote is refused, as for every target.
+    os.unlink(env_file)
+    etc.write('PATH=/mine\n', 'profile.d', 'semaphore.env')
+    assert 'was not written by venvkit.python' in etc.fails()
+    os.unlink(env_file)
+    etc()
+    removed = etc(state='absent')
+    assert {'path': env_file, 'action': 'removed'} in removed['files'] and not os.path.exists(env_file)
