@@ -38,10 +38,10 @@ class Apply:
         self.engine = engine
         self.params = engine.params
         self.ctx = engine.ctx
-        self.layout = engine.layout
-        self.path = engine.path
+        self.layout = engine.run.layout
+        self.path = engine.run.path
         self.owner = engine.owner
-        self.result = engine.result
+        self.outcome = engine.run.outcome
 
     def apply(self, plan):
         """Carry out the plan; on a failure everything is put back as it was."""
@@ -117,14 +117,14 @@ class Apply:
             remove_generation(new)
             raise
         if swapped.moved and self._keeps_moved(plan):
-            self.result['migrated'] = swapped.moved
+            self.outcome.set(migrated=swapped.moved)
         elif swapped.moved:
             remove_tree(swapped.moved)
             try:
                 os.unlink(layout.state_path(self.path))
             except OSError:
                 pass
-        self.result['pruned'] = prune(layout, self.params['keep_generations'], new)
+        self.outcome.set(pruned=prune(layout, self.params['keep_generations'], new))
         return self.engine.report(plan, new, after, True, scripts)
 
     def _moved_name(self, plan):
@@ -190,7 +190,7 @@ class Apply:
                 os.rename(moved, self.path)
             raise
         if moved and self._keeps_moved(plan):
-            self.result['migrated'] = moved
+            self.outcome.set(migrated=moved)
         elif moved:
             remove_tree(moved)
         return self.engine.report(plan, self.path, after, True, scripts)

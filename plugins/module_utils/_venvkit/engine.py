@@ -7,10 +7,14 @@
 
 Private to the venvkit.python collection. Modules call
 ``PipVenv(params, check_mode, diff_mode).execute()``; the unit tests drive the
-same class. ``plan()`` reads only and decides everything (what to build, the
-package sets, the links and PATH files); ``apply()`` carries it out, all or
-nothing; check mode reports the plan and stops there. Everything happens
-under the venv's lock.
+same class. It checks the input, builds the run (run.Run: options, layout,
+process runner, flags, secrets, and the Outcome that alone makes the
+result), and hands it to the state: absent and rollback are handlers of
+their own (removal.py, rollback.py, on run.StateHandler); present is here.
+``plan()`` reads only and decides everything (what to build, the package
+sets, the links and PATH files); ``apply()`` carries it out, all or nothing;
+check mode reports the plan and stops there. Everything happens under the
+venv's lock.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,12 +31,12 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.apply impo
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import (
     redact, redact_all, secrets_in)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import Run
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, remove_created, remove_tree)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import Layout
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
     SEED_DISTRIBUTIONS, changes, console_scripts, format_packages, installed_packages, listing_signature)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import (
@@ -45,7 +49,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock impor
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import (
     PIP_VENV_OPTIONS, input_problems, with_defaults)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import Process, RunAs
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import RunAs
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run, usable_problems
@@ -104,24 +108,25 @@ class PipVenv:
     """Create, update or remove one venv. See the module's documentation."""
 
     def __init__(self, params, check_mode=False, diff_mode=False, environ=None, predict_fresh=True):
-        self.params = p = with_defaults(PIP_VENV_OPTIONS, params)
+        self.params = with_defaults(PIP_VENV_OPTIONS, params)
+        self.run = Run(self.params, check_mode, diff_mode, environ)
         # Whether check mode builds a throwaway venv to predict a fresh one (venv_info does not).
         self.predict_fresh = predict_fresh
-        self.check_mode = check_mode
-        self.diff_mode = diff_mode
-        self.process = Process(environ)
-        self.path = p['path']
-        self.layout = Layout(self.path) if self.path else None
-        self.secrets = secrets_in([p['index_url'], p['extra_index_urls'], p['find_links'], p['pip_args'],
-                                   p['packages']] + [f['content'] for f in p['inline_requirements'] + p['inline_constraints']])
-        self.warnings = []
-        self.result = dict(changed=False, path=self.path)
         self.ctx = None
         self.gate = Gate()
         self.wheelhouse = None
         self.owner = None
         self.live_before = None
         self.in_place_started = False
+
+    @property
+    def secrets(self):
+        """The values to mask wherever the run's words go."""
+        return self.run.secrets
+
+    @property
+    def warnings(self):
+        return self.run.outcome.warnings
 
     # -- entry point --------------------------------------------------------
 
@@ -130,44 +135,46 @@ class PipVenv:
         os.umask(0o022)
         problems = input_problems(self.params)
         if problems:
-            raise VenvkitError(redact('; '.join(problems), self.secrets))
+            raise VenvkitError(redact('; '.join(problems), self.run.secrets))
         try:
             # absent and rollback are imported when asked for: a no-op run compiles only what it uses.
             if self.params['state'] == 'absent':
                 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.removal import Removal
-                return Removal(self).run()
-            if self.params['state'] == 'rollback':
+                Removal(self.run).execute()
+            elif self.params['state'] == 'rollback':
                 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.rollback import Rollback
-                return Rollback(self).run()
-            return self._present()
+                Rollback(self.run).execute()
+            else:
+                self._present()
+            return self.run.outcome.result()
         except VenvkitError as exc:
             msg = exc.msg.rstrip()
             if self.live_before and self.params['state'] == 'present':
                 msg += '' if msg.endswith('.') else '.'
                 if self.in_place_started:
-                    msg += ' update=in_place: the venv at %s may be partly updated.' % self.path
+                    msg += ' update=in_place: the venv at %s may be partly updated.' % self.run.path
                 else:
                     msg += ' The venv that was live before this run (%s) is unchanged and still in use.' % self.live_before
-            raise VenvkitError(redact(msg, self.secrets), **redact_all(exc.details, self.secrets))
+            raise VenvkitError(redact(msg, self.run.secrets), **redact_all(exc.details, self.run.secrets))
         except (IOError, OSError) as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
             # Everything this run did was put back on the way out; the cause deserves its own words.
             raise VenvkitError('the disk is full (%s%s) while the module wrote %s; nothing was changed, and the '
                                'venv that was live before (if any) is still in use'
-                               % (exc.strerror, ': %s' % exc.filename if exc.filename else '', self.path))
+                               % (exc.strerror, ': %s' % exc.filename if exc.filename else '', self.run.path))
         finally:
             if self.ctx is not None:
                 self.ctx.cleanup()
-                self.warnings += self.ctx.warnings
+                self.run.outcome.warnings.extend(self.ctx.warnings)
 
     # -- state=present --------------------------------------------------------
 
     def _guard(self):
         """Refuse a place for the venv that anyone but root (or this user) controls."""
         trust = Trust()
-        layout = self.layout
-        check_trusted(layout.parent, trust, 'build the venv at %s' % self.path, container=True)
+        layout = self.run.layout
+        check_trusted(layout.parent, trust, 'build the venv at %s' % self.run.path, container=True)
         for entry in (layout.gens_dir, layout.marker, layout.path):
             try:
                 st = os.lstat(entry)
@@ -177,13 +184,13 @@ class PipVenv:
             why = allowed.problem(st, last=True)
             if why:
                 raise VenvkitError('%s %s; refusing to build the venv at %s, since whoever controls it could change '
-                                   'what the module builds or runs as root' % (entry, why, self.path))
+                                   'what the module builds or runs as root' % (entry, why, self.run.path))
         # What is at path is judged before anything is written beside it (a file, a directory of
         # someone's files, another user's venv): a refused run leaves no trace.
         current = layout.current()
         if current.kind == 'foreign_dir' and os.lstat(current.venv).st_uid not in trust.uids:
             raise VenvkitError('path %s is a venv of %s, which this module did not make; refusing to take it '
-                               'over' % (self.path, describe_uid(os.lstat(current.venv).st_uid)))
+                               'over' % (self.run.path, describe_uid(os.lstat(current.venv).st_uid)))
 
     def _present(self):
         p = self.params
@@ -192,7 +199,7 @@ class PipVenv:
         run_as = self.owner.run_as
         self.gate = gate = Gate(run_as)
         inputs = read_inputs(p, gate)
-        self.secrets = sorted(set(self.secrets + secrets_in(inputs.texts)))
+        self.run.secrets = sorted(set(self.run.secrets + secrets_in(inputs.texts)))
         self._admit(inputs)
         python_path = find_python(p['python'], Trust())
         if run_as is not None:
@@ -200,43 +207,42 @@ class PipVenv:
             if why:
                 raise VenvkitError('owner: %s, and the venv\'s code runs as its owner; choose an interpreter the owner '
                                    'can run, for example python: /usr/bin/python3' % why)
-        self.ctx = Context(self.process, run_as, self.secrets, self.check_mode)
+        self.ctx = Context(self.run.process, run_as, self.run.secrets, self.run.check_mode)
         installer = select_installer(self.ctx, Selection.from_options(p), p['installer'],
                                      **dict((name, p[name]) for name in SETTINGS))
         exposure = None
         if p['expose']:
-            exposure = PathExposure(dict(p['expose'], bin_dir=os.path.join(self.path, 'bin'), state='present'),
-                                    check_mode=self.check_mode, diff_mode=self.diff_mode)
-        if self.check_mode:
-            with Lock(self.layout.lock_path, p['lock_timeout'], create=False):
+            exposure = PathExposure(dict(p['expose'], bin_dir=os.path.join(self.run.path, 'bin'), state='present'),
+                                    check_mode=self.run.check_mode, diff_mode=self.run.diff_mode)
+        if self.run.check_mode:
+            with Lock(self.run.layout.lock_path, p['lock_timeout'], create=False):
                 unpacked = self._unpack_wheelhouse(installer.selection)
                 plan = self.plan(installer, inputs, python_path, exposure)
-                result = self.report_check(plan, installer)
-                result['changed'] = result['changed'] or unpacked
-                return result
+                self.report_check(plan, installer)
+                self.run.outcome.changed_if(unpacked)
+                return
         created = self._make_dirs()
-        lock = Lock(self.layout.lock_path, p['lock_timeout'])
+        lock = Lock(self.run.layout.lock_path, p['lock_timeout'])
         with lock:
-            self.result['lock_waited'] = round(lock.waited, 3)
+            self.run.outcome.set(lock_waited=round(lock.waited, 3))
             self._clean_leftovers()
-            times = os.stat(self.layout.gens_dir)
+            times = os.stat(self.run.layout.gens_dir)
             try:
-                self.ctx.workdir_parent = self.layout.gens_dir
+                self.ctx.workdir_parent = self.run.layout.gens_dir
                 unpacked = self._unpack_wheelhouse(installer.selection)
                 plan = self.plan(installer, inputs, python_path, exposure)
-                result = Apply(self).apply(plan)
-                result['changed'] = result['changed'] or unpacked
-                return result
+                Apply(self).apply(plan)
+                self.run.outcome.changed_if(unpacked)
             except BaseException:
                 self.ctx.cleanup()
                 # A failed run leaves the generations directory as it found it, down to its times.
-                os.utime(self.layout.gens_dir, ns=(times.st_atime_ns, times.st_mtime_ns))
+                os.utime(self.run.layout.gens_dir, ns=(times.st_atime_ns, times.st_mtime_ns))
                 try:
-                    kind = self.layout.current().kind
+                    kind = self.run.layout.current().kind
                 except VenvkitError:
                     kind = 'foreign'
                 # What this run made holds only what this run wrote, unless a venv went live from it.
-                if created and (kind == 'missing' or (self.layout.gens_dir in created and kind != 'generation')):
+                if created and (kind == 'missing' or (self.run.layout.gens_dir in created and kind != 'generation')):
                     # A first build that failed leaves nothing behind: lock, generations, parent.
                     lock.release(remove=True)
                     self._remove_made(created)
@@ -251,7 +257,7 @@ class PipVenv:
         gate.locations('find_links', p['find_links'])
         gate.locations('index_url', [p['index_url']] if p['index_url'] else [])
         gate.locations('extra_index_urls', p['extra_index_urls'])
-        gate.environment(self.process.environ)
+        gate.environment(self.run.process.environ)
         if p['link_scripts']:
             gate.write_dir(p['link_scripts']['dest'], 'console-script links')
         if p['wheelhouse']:
@@ -265,19 +271,19 @@ class PipVenv:
         wheelhouse = self.wheelhouse
         if wheelhouse is None or not wheelhouse.wanted:
             return False
-        if self.check_mode:
+        if self.run.check_mode:
             scratch = os.path.join(self.ctx.workdir(), 'wheels')
             os.mkdir(scratch, 0o755)
             wheelhouse.unpack_into(scratch)
             selection.replace_find_link(wheelhouse.dir, scratch)
         else:
             wheelhouse.apply()
-        self.result['wheelhouse'] = dict(changed=True, key=wheelhouse.key, dir=wheelhouse.dir)
+        self.run.outcome.set(wheelhouse=dict(changed=True, key=wheelhouse.key, dir=wheelhouse.dir))
         return True
 
     def _make_dirs(self):
         """The parent (marked as the module's) and the generations directory; returns what was created."""
-        layout = self.layout
+        layout = self.run.layout
         created = make_dirs(layout.parent, DIR_MODE)
         if created and created[-1] == layout.parent:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
@@ -293,7 +299,7 @@ class PipVenv:
         return created
 
     def _remove_made(self, created):
-        layout = self.layout
+        layout = self.run.layout
         for entry in sorted(os.listdir(layout.gens_dir)) if os.path.isdir(layout.gens_dir) else []:
             remove_tree(os.path.join(layout.gens_dir, entry))
         if layout.parent in created:
@@ -305,7 +311,7 @@ class PipVenv:
 
     def _clean_leftovers(self):
         """What killed runs left in the generations directory: it is all this module's."""
-        layout = self.layout
+        layout = self.run.layout
         live = layout.current().venv
         for path in layout.incomplete(live):
             remove_tree(path)
@@ -325,21 +331,21 @@ class PipVenv:
         """Decide what this run does; reads only (check mode may build a venv in a temporary directory)."""
         p = self.params
         ctx = self.ctx
-        current = self.layout.current()
+        current = self.run.layout.current()
         if current.kind == 'foreign_link':
             raise VenvkitError('path %s is a symbolic link to %s, which this module did not make; refusing to '
-                               'replace it. Remove the link, or choose another path' % (self.path, current.target))
+                               'replace it. Remove the link, or choose another path' % (self.run.path, current.target))
         self.live_before = current.venv
         base = BasePython(python_path, recorded=current.state.get('python'))
         plan = VenvPlan(current, base, fingerprint(p, base, inputs, installer.name))
         plan.installer = installer
         if plan.live is None:
-            plan.decide('create', 'no venv at %s' % self.path if current.kind != 'dangling' else
-                        'the link at %s points to a generation that is gone' % self.path)
+            plan.decide('create', 'no venv at %s' % self.run.path if current.kind != 'dangling' else
+                        'the link at %s points to a generation that is gone' % self.run.path)
         else:
             if current.kind == 'foreign_dir' and os.lstat(plan.live).st_uid not in Trust().uids:
                 raise VenvkitError('path %s is a venv of %s, which this module did not make; refusing to take it '
-                                   'over' % (self.path, describe_uid(os.lstat(plan.live).st_uid)))
+                                   'over' % (self.run.path, describe_uid(os.lstat(plan.live).st_uid)))
             reason = (health(plan.live, current.state.get('python'), base, p['system_site_packages'], ctx)
                       or (self.owner.change_reason(plan.live) if current.ours or current.kind == 'foreign_dir' else None)
                       or ('force is set' if p['force'] else None)
@@ -356,13 +362,13 @@ class PipVenv:
             if atomic:
                 plan.decide('migrate', 'moving the directory at %s, which this module did not make, into %s, where '
                             'it is kept, and replacing it with an atomically swapped symlink'
-                            % (self.path, self.layout.gens_dir))
+                            % (self.run.path, self.run.layout.gens_dir))
             else:
                 plan.decide('update', 'updating in place the venv at %s, which this module did not make; the '
-                            'module never removes it' % self.path)
+                            'module never removes it' % self.run.path)
         elif plan.action == 'update' and moves_dir:
             plan.decide('update', 'turning the venv built in place at %s into an atomically swapped symlink'
-                        % self.path)
+                        % self.run.path)
         plan.exposure = exposure
         if exposure is not None:
             try:
@@ -377,7 +383,7 @@ class PipVenv:
         # update builds at once and compares afterwards (build_then_compare): a dry run first
         # would resolve everything twice, and the copy of a generation costs little.
         plan.moves_dir = moves_dir
-        if plan.action in ('update', 'migrate') and (self.check_mode or p['sync']):
+        if plan.action in ('update', 'migrate') and (self.run.check_mode or p['sync']):
             self._predict(plan, installer)
             if not plan.package_changes and plan.action == 'update' and not moves_dir and not plan.fresh:
                 plan.decide('refresh')
@@ -385,7 +391,7 @@ class PipVenv:
                 self.upgrade_reason(plan)
         if plan.action in ('none', 'refresh'):
             plan.after = plan.before
-            plan.links = LinkPlan(self.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners),
+            plan.links = LinkPlan(self.run.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners),
                                   self.gate)
         return plan
 
@@ -426,7 +432,7 @@ class PipVenv:
         return after, console_scripts(scratch, owners=self.ctx.owners)
 
     def check_usable(self, venv):
-        problems = usable_problems(self.path, venv, self.params['usable_by'])
+        problems = usable_problems(self.run.path, venv, self.params['usable_by'])
         if problems:
             raise VenvkitError('usable_by: %s. Choose an interpreter and a path every listed user can reach'
                                % '; '.join(problems))
@@ -434,34 +440,36 @@ class PipVenv:
     # -- reporting ------------------------------------------------------------
 
     def report(self, plan, venv, after, changed, scripts=None):
+        """Record what the run did (or, in check mode, would do) into the outcome."""
+        outcome = self.run.outcome
         ch = changes(plan.before, after)
         base_version = plan.base.version or (plan.state.get('python') or {}).get('version')
-        self.result.update(
-            changed=changed, active=venv, packages=after, created=plan.action == 'create',
+        outcome.changed_if(changed)
+        outcome.set(
+            active=venv, packages=after, created=plan.action == 'create',
             recreated=plan.action == 'recreate', reason=plan.reason, fingerprint=plan.fingerprint,
             installer=plan.installer.name, installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
             upgraded_from=ch.get('upgraded_from', []), removed=ch.get('removed', []),
-            python=dict(path=os.path.join(self.path, 'bin', 'python'),
+            python=dict(path=os.path.join(self.run.path, 'bin', 'python'),
                         executable=os.path.realpath(os.path.join(venv, 'bin', 'python')) if venv else None,
                         version=base_version))
         if scripts is not None:
-            self.result['console_scripts'] = sorted(scripts)
+            outcome.set(console_scripts=sorted(scripts))
         if plan.links is not None:
-            self.result.update(links=plan.links.links(), links_changed=plan.links.summary())
-        self.result.update(self.ctx.notes)
-        if self.diff_mode:
-            self.result['diff'] = dict(before=format_packages(plan.before), after=format_packages(after),
-                                       before_header='%s (packages)' % self.path,
-                                       after_header='%s (packages)' % self.path)
+            outcome.set(links=plan.links.links(), links_changed=plan.links.summary())
+        outcome.set(**self.ctx.notes)
+        if self.run.diff_mode:
+            header = '%s (packages)' % self.run.path
+            outcome.diff(format_packages(plan.before), format_packages(after), header, header)
         if plan.exposure is not None:
             exposed = plan.exposure.result()
             diffs = exposed.pop('diff', [])
-            self.result['exposure'] = exposed
-            self.result['changed'] = self.result['changed'] or exposed['changed']
-            self.warnings += plan.exposure.warnings
-            if self.diff_mode and diffs:
-                self.result['diff'] = [self.result['diff']] + diffs
-        return self.result
+            outcome.set(exposure=exposed)
+            outcome.changed_if(exposed['changed'])
+            for warning in plan.exposure.warnings:
+                outcome.warn(warning)
+            if self.run.diff_mode:
+                outcome.add_diffs(diffs)
 
     def report_check(self, plan, installer):
         scripts = None
@@ -477,5 +485,5 @@ class PipVenv:
         if plan.action in ('none', 'refresh'):
             self.check_usable(plan.live)
         if plan.links is None:
-            plan.links = LinkPlan(self.path, self.params['link_scripts'], scripts or {}, self.gate)
+            plan.links = LinkPlan(self.run.path, self.params['link_scripts'], scripts or {}, self.gate)
         return self.report(plan, plan.live, plan.after, plan.builds or plan.links.changed, scripts)

@@ -29,98 +29,107 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generation
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
     format_packages, installed_packages)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import links_in
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import StateHandler
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import read_state
 
 
-class Removal:
-    """Plan, then carry out, state=absent for the engine's path."""
+class RemovalPlan:
+    """What state=absent removes (decided under the lock, before anything is removed)."""
 
-    def __init__(self, engine):
-        self.engine = engine
-        self.params = engine.params
-        self.layout = engine.layout
-        self.result = engine.result
-        self.warnings = engine.warnings
+    def __init__(self, links, removes_path, has_gens, parent_goes, exposure):
+        self.links = links
+        self.removes_path = removes_path
+        self.has_gens = has_gens
+        self.parent_goes = parent_goes
+        self.exposure = exposure
+
+
+class Removal(StateHandler):
+    """state=absent for the run's path."""
 
     def _current(self):
         try:
-            return self.layout.current()
+            return self.run.layout.current()
         except VenvkitError:
             return Current('other')
 
     def _recorded(self, current):
         """The state that says what was made: the live venv's, else the newest generation's."""
+        layout = self.run.layout
         if current.state:
             return current.state
-        for dummy, gen in reversed(self.layout.generations()):
+        for dummy, gen in reversed(layout.generations()):
             state = read_state(gen + '.json')
             if state:
                 return state
-        return read_state(self.layout.state_path(self.layout.path))
+        return read_state(layout.state_path(layout.path))
 
     def _exposure(self, state):
-        expose = self.params['expose'] or state.get('exposure')
+        expose = self.run.options['expose'] or state.get('exposure')
         if not expose:
             return None
-        exposure = PathExposure(dict(expose, state='absent'), check_mode=self.engine.check_mode,
-                                diff_mode=self.engine.diff_mode)
+        exposure = PathExposure(dict(expose, state='absent'), check_mode=self.run.check_mode,
+                                diff_mode=self.run.diff_mode)
         exposure.make_plan()
         return exposure
 
-    def run(self):
-        layout = self.layout
+    def guard(self):
+        layout = self.run.layout
         check_trusted(layout.parent, Trust(), 'remove the venv at %s' % layout.path, container=True)
-        with Lock(layout.lock_path, self.params['lock_timeout'], create=False) as lock:
-            current = self._current()
-            state = self._recorded(current)
-            dests = set(state.get('link_dirs') or [])
-            if self.params['link_scripts']:
-                dests.add(self.params['link_scripts']['dest'])
-            links = [link for dest in sorted(dests) for link in links_in(dest, layout.path)]
-            exposure = self._exposure(state)
-            removes_path = current.kind in ('generation', 'dangling') or (
-                current.kind == 'in_place' and not current.state.get('adopted'))
-            if current.kind in ('foreign_link', 'foreign_dir', 'other') or current.state.get('adopted'):
-                self.warnings.append('%s was not made by this module; left alone' % layout.path)
-            kept = layout.migrated()
-            if kept:
-                self.warnings.append('kept %s: found at %s and moved aside by the module, never removed by it'
-                                     % (', '.join(kept), layout.path))
-            has_gens = os.path.isdir(layout.gens_dir) and not os.path.islink(layout.gens_dir)
-            stays = current.kind in ('foreign_link', 'foreign_dir', 'other') or current.state.get('adopted')
-            parent_goes = not kept and not stays and layout.parent_removable()
-            changed = bool(removes_path or has_gens or links or parent_goes or (exposure and exposure.plan['changes']))
-            self.result.update(changed=changed, removed_links=links, kept=kept)
-            if self.engine.diff_mode:
-                before = format_packages(installed_packages(current.venv)) if current.venv and removes_path else ''
-                self.result['diff'] = dict(before=before, after='', before_header=layout.path,
-                                           after_header=layout.path + ' (absent)')
-            if exposure is not None:
-                exposed = exposure.apply()
-                diffs = exposed.pop('diff', [])
-                self.result['exposure'] = exposed
-                self.warnings += exposure.warnings
-                if self.engine.diff_mode and diffs:
-                    self.result['diff'] = [self.result['diff']] + diffs
-            if self.engine.check_mode or not changed:
-                return self.result
-            for link in links:
-                os.unlink(link)
-            if removes_path:
-                remove_tree(layout.path)
-            if has_gens:
-                self._clear_generations(lock)
-            if parent_goes:
-                for entry in os.listdir(layout.parent):
-                    if MARKER_RE.fullmatch(entry):
-                        os.unlink(os.path.join(layout.parent, entry))
-                os.rmdir(layout.parent)
-                self.result['removed_parent'] = layout.parent
-        return self.result
+
+    def plan(self, lock):
+        layout, options, outcome = self.run.layout, self.run.options, self.run.outcome
+        current = self._current()
+        state = self._recorded(current)
+        dests = set(state.get('link_dirs') or [])
+        if options['link_scripts']:
+            dests.add(options['link_scripts']['dest'])
+        links = [link for dest in sorted(dests) for link in links_in(dest, layout.path)]
+        exposure = self._exposure(state)
+        removes_path = current.kind in ('generation', 'dangling') or (
+            current.kind == 'in_place' and not current.state.get('adopted'))
+        stays = current.kind in ('foreign_link', 'foreign_dir', 'other') or bool(current.state.get('adopted'))
+        if stays:
+            outcome.warn('%s was not made by this module; left alone' % layout.path)
+        kept = layout.migrated()
+        if kept:
+            outcome.warn('kept %s: found at %s and moved aside by the module, never removed by it'
+                         % (', '.join(kept), layout.path))
+        has_gens = os.path.isdir(layout.gens_dir) and not os.path.islink(layout.gens_dir)
+        parent_goes = not kept and not stays and layout.parent_removable()
+        outcome.changed_if(removes_path or has_gens or links or parent_goes
+                           or (exposure and exposure.plan['changes']))
+        outcome.set(removed_links=links, kept=kept)
+        if self.run.diff_mode:
+            before = format_packages(installed_packages(current.venv)) if current.venv and removes_path else ''
+            outcome.diff(before, '', layout.path, layout.path + ' (absent)')
+        if exposure is not None:
+            described = exposure.result()
+            outcome.add_diffs(described.pop('diff', []))
+            outcome.set(exposure=described)
+            for warning in exposure.warnings:
+                outcome.warn(warning)
+        return RemovalPlan(links, removes_path, has_gens, parent_goes, exposure)
+
+    def apply(self, plan, lock):
+        layout = self.run.layout
+        if plan.exposure is not None:
+            plan.exposure.apply()
+        for link in plan.links:
+            os.unlink(link)
+        if plan.removes_path:
+            remove_tree(layout.path)
+        if plan.has_gens:
+            self._clear_generations(lock)
+        if plan.parent_goes:
+            for entry in os.listdir(layout.parent):
+                if MARKER_RE.fullmatch(entry):
+                    os.unlink(os.path.join(layout.parent, entry))
+            os.rmdir(layout.parent)
+            self.run.outcome.set(removed_parent=layout.parent)
 
     def _clear_generations(self, lock):
-        layout = self.layout
+        layout = self.run.layout
         for dummy, gen in layout.generations():
             remove_generation(gen)
         for path in layout.incomplete(None):

@@ -29,8 +29,8 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed 
     changed_files, changes, console_scripts, format_packages, installed_packages)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import probe
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import LinkPlan
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import RunAs
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import StateHandler
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import read_state, write_state
 
 
@@ -38,29 +38,33 @@ def generation_id(path):
     return os.path.basename(path)
 
 
-class Rollback:
-    """Plan, then carry out, state=rollback for the engine's path."""
+class RollbackPlan:
+    """The generation to make live (target, with its state), the live one, and the links."""
 
-    def __init__(self, engine):
-        self.engine = engine
-        self.params = engine.params
-        self.layout = engine.layout
-        self.result = engine.result
+    def __init__(self, current, target, state, links):
+        self.current = current
+        self.target = target
+        self.state = state
+        self.links = links
+
+
+class Rollback(StateHandler):
+    """state=rollback for the run's path."""
 
     def _target(self, live, kept):
-        wanted = self.params['generation']
+        wanted = self.run.options['generation']
         names = ', '.join('%s%s' % (generation_id(p), ' (live)' if p == live else '') for dummy, p in kept) or 'none'
         if wanted not in (None, ''):
             name = wanted if str(wanted).startswith('g') else 'g%s' % wanted
             for dummy, path in kept:
                 if generation_id(path) == name:
                     return path
-            raise VenvkitError('rollback: %s has no generation %s; it keeps %s' % (self.layout.path, name, names))
+            raise VenvkitError('rollback: %s has no generation %s; it keeps %s' % (self.run.path, name, names))
         live_number = int(GENERATION_RE.fullmatch(generation_id(live)).group(1))
         earlier = [path for number, path in kept if number < live_number]
         if not earlier:
             raise VenvkitError('rollback: %s has no generation older than the live %s to roll back to; it keeps %s'
-                               % (self.layout.path, generation_id(live), names))
+                               % (self.run.path, generation_id(live), names))
         return earlier[-1]
 
     @staticmethod
@@ -81,56 +85,56 @@ class Rollback:
             return 'its interpreter no longer runs (%s)' % os.path.realpath(python)
         return None
 
-    def run(self):
-        layout = self.layout
-        check_trusted(layout.parent, Trust(), 'roll back the venv at %s' % layout.path, container=True)
-        with Lock(layout.lock_path, self.params['lock_timeout'], create=False):
-            current = layout.current()
-            if current.kind != 'generation':
-                raise VenvkitError('rollback: %s is not a venv this module built with update=atomic (%s), so it has '
-                                   'no generations to roll back to' % (layout.path, current.kind.replace('_', ' ')))
-            kept = layout.generations()
-            target = self._target(current.venv, kept)
-            state = read_state(target + '.json')
-            before = installed_packages(current.venv)
-            after = installed_packages(target)
-            changed = target != current.venv
-            if changed:
-                why = self._runs(target, state)
-                if why:
-                    raise VenvkitError('rollback: generation %s is broken: %s; nothing was changed'
-                                       % (generation_id(target), why))
-            if changed:
-                self._owner_change(current, target, state)
-                edited = changed_files(target, limit=5)
-                if edited:
-                    self.engine.warnings.append(
-                        'rollback: generation %s no longer holds the bytes its wheels installed (%s): a file edited '
-                        'in place changes every generation that shares it; rebuild with force: true to get them back'
-                        % (generation_id(target), ', '.join('%s %s' % item for item in edited)))
-            ch = changes(before, after)
-            self.result.update(changed=changed, active=target, rolled_back_from=generation_id(current.venv) if changed else None,
-                               generation=generation_id(target), packages=after,
-                               installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
-                               removed=ch.get('removed', []), fingerprint=state.get('fingerprint'))
-            # The target's owner chose its console scripts: the same gate as a build for that owner.
-            links = LinkPlan(layout.path, self.params['link_scripts'], console_scripts(target),
-                             Gate(self._owner_of(state))) if self.params['link_scripts'] else None
-            if links is not None:
-                self.result.update(links=links.links(), links_changed=links.summary())
-                self.result['changed'] = self.result['changed'] or links.changed
-            if self.engine.diff_mode:
-                self.result['diff'] = dict(before=format_packages(before), after=format_packages(after),
-                                           before_header='%s (%s)' % (layout.path, generation_id(current.venv)),
-                                           after_header='%s (%s)' % (layout.path, generation_id(target)))
-            if self.engine.check_mode or not self.result['changed']:
-                return self.result
-            self._switch(current, target, state, links)
-        return self.result
+    def guard(self):
+        check_trusted(self.run.layout.parent, Trust(), 'roll back the venv at %s' % self.run.path, container=True)
+
+    def plan(self, lock):
+        layout, options, outcome = self.run.layout, self.run.options, self.run.outcome
+        current = layout.current()
+        if current.kind != 'generation':
+            raise VenvkitError('rollback: %s is not a venv this module built with update=atomic (%s), so it has '
+                               'no generations to roll back to' % (layout.path, current.kind.replace('_', ' ')))
+        kept = layout.generations()
+        target = self._target(current.venv, kept)
+        state = read_state(target + '.json')
+        before = installed_packages(current.venv)
+        after = installed_packages(target)
+        changed = target != current.venv
+        if changed:
+            why = self._runs(target, state)
+            if why:
+                raise VenvkitError('rollback: generation %s is broken: %s; nothing was changed'
+                                   % (generation_id(target), why))
+            self._owner_change(current, target, state)
+            edited = changed_files(target, limit=5)
+            if edited:
+                outcome.warn('rollback: generation %s no longer holds the bytes its wheels installed (%s): a file '
+                             'edited in place changes every generation that shares it; rebuild with force: true to '
+                             'get them back' % (generation_id(target), ', '.join('%s %s' % item for item in edited)))
+        ch = changes(before, after)
+        outcome.changed_if(changed)
+        outcome.set(active=target, rolled_back_from=generation_id(current.venv) if changed else None,
+                    generation=generation_id(target), packages=after, installed=ch.get('installed', []),
+                    upgraded=ch.get('upgraded', []), removed=ch.get('removed', []),
+                    fingerprint=state.get('fingerprint'))
+        # The target's owner chose its console scripts: the same gate as a build for that owner.
+        links = LinkPlan(layout.path, options['link_scripts'], console_scripts(target),
+                         Gate(self._owner_of(state))) if options['link_scripts'] else None
+        if links is not None:
+            outcome.set(links=links.links(), links_changed=links.summary())
+            outcome.changed_if(links.changed)
+        if self.run.diff_mode:
+            outcome.diff(format_packages(before), format_packages(after),
+                         '%s (%s)' % (layout.path, generation_id(current.venv)),
+                         '%s (%s)' % (layout.path, generation_id(target)))
+        return RollbackPlan(current, target, state, links)
+
+    def apply(self, plan, lock):
+        self._switch(plan.current, plan.target, plan.state, plan.links)
 
     def _switch(self, current, target, state, links):
         """Swap and link, all or nothing: either the old or the new generation stays live."""
-        layout = self.layout
+        layout = self.run.layout
         swapped = None
         if target != current.venv:
             # Remembered for venv_info: when this generation went live again. Written before the
@@ -176,6 +180,6 @@ class Rollback:
                 'file of the live venv again' % (generation_id(target), describe_uid(target_uid),
                                                  generation_id(current.venv), describe_uid(live_uid),
                                                  describe_uid(target_uid)))
-        if not self.params['force']:
+        if not self.run.options['force']:
             raise VenvkitError('rollback: %s; nothing was changed. Set force: true to roll back anyway' % what)
-        self.engine.warnings.append('rollback: %s (force is set)' % what)
+        self.run.outcome.warn('rollback: %s (force is set)' % what)
