@@ -12,7 +12,11 @@ that alone makes the result. A state handler works on a Run and never on
 another part: ``StateHandler.execute()`` is guard, lock, plan (which reads
 only and records what the run does into the outcome), then apply, which is
 reached only outside check mode and only when something changes. That is the
-one write guard of the handlers built on it.
+one write guard of the handlers built on it: absent (removal.py) and
+rollback (rollback.py). present (present.py) runs its own execute(), since a
+real update builds first and describes what it built (a dry run before
+every update would resolve everything twice); its check mode stops after
+describing the plan.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -51,6 +55,13 @@ class StateHandler:
 
     def guard(self):
         """Refuse, before the lock is taken, what the state must not touch."""
+
+    def failure_note(self, msg):
+        """msg, with what the run's failure left as it was."""
+        return msg
+
+    def close(self):
+        """Release what the run holds (temporary files), success or failure."""
 
     def lock(self):
         """The venv's lock; the handlers of this base never create it (nothing to lock: nothing to do)."""

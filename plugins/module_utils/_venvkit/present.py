@@ -1,0 +1,444 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""state=present: build or update one venv, plan then apply, all or nothing.
+
+Private to the venvkit.python collection. The handler takes the run's
+owner, passes every source and directory through the gate, plans (reads
+only: what to build, the package sets, the links and PATH files), and then
+either describes the plan (check mode) or has apply.py carry it out.
+Everything happens under the venv's lock.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import grp
+import os
+import pwd
+import re
+
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.apply import Apply
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import secrets_in
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
+    DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, remove_created, remove_tree)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
+    SEED_DISTRIBUTIONS, changes, console_scripts, format_packages, installed_packages, listing_signature)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import (
+    SETTINGS, select_installer)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.selection import Selection
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import (
+    BasePython, find_python, health)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import LinkPlan
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import RunAs
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import StateHandler
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run, usable_problems
+
+
+class Owner:
+    """Who the venv's files belong to, and who its code runs as."""
+
+    def __init__(self, params):
+        self.uid = self._id(params['owner'], pwd.getpwnam, 'pw_uid', 'owner', 'user')
+        self.gid = self._id(params['group'], grp.getgrnam, 'gr_gid', 'group', 'group')
+        euid = os.geteuid()
+        if euid != 0 and (self.uid not in (-1, euid) or self.gid not in (-1, os.getegid()) + tuple(os.getgroups())):
+            raise VenvkitError('owner and group: only root can build a venv for another user or group (this run is '
+                               'uid %d)' % euid)
+        self.run_as = None
+        if euid == 0 and self.uid not in (-1, 0):
+            self.run_as = RunAs(self.uid, self.gid if self.gid != -1 else pwd.getpwuid(self.uid).pw_gid)
+
+    @staticmethod
+    def _id(value, lookup, field, option, kind):
+        if value in (None, ''):
+            return -1
+        if str(value).isdigit():
+            return int(value)
+        try:
+            return getattr(lookup(value), field)
+        except KeyError:
+            raise VenvkitError('%s: %s %r does not exist on the target' % (option, kind, value))
+
+    def change_reason(self, venv):
+        """Why the live venv must be rebuilt for this owner, or None.
+
+        Rebuilt, not chowned: a venv's files may share inodes with an
+        installer's cache, and a chown would hand those to the new owner.
+        """
+        st = os.lstat(venv)
+        uid = self.uid if self.uid != -1 else os.geteuid()
+        if st.st_uid != uid or (self.gid != -1 and st.st_gid != self.gid):
+            gid = self.gid if self.gid != -1 else st.st_gid
+            return 'the owner changed from %d:%d to %d:%d' % (st.st_uid, st.st_gid, uid, gid)
+        return None
+
+    def give(self, path):
+        """Hand a directory the module just made to the owner (before anything runs in it)."""
+        if self.run_as is not None:
+            os.lchown(path, self.run_as.uid, self.run_as.gid)
+        elif self.gid != -1:
+            os.lchown(path, -1, self.gid)
+
+    def record(self):
+        return [self.uid, self.gid]
+
+
+class Present(StateHandler):  # pylint: disable=abstract-method
+    """state=present for the run's path; see the module docstring. It runs its own execute (run.py says why)."""
+
+    def __init__(self, run, predict_fresh=True):
+        super(Present, self).__init__(run)
+        # Whether check mode builds a throwaway venv to predict a fresh one (venv_info does not).
+        self.predict_fresh = predict_fresh
+        self.ctx = None
+        self.gate = Gate()
+        self.wheelhouse = None
+        self.owner = None
+        self.live_before = None
+        self.in_place_started = False
+
+    def failure_note(self, msg):
+        """msg, with what became of the venv that was live before the run."""
+        if not self.live_before:
+            return msg
+        msg += '' if msg.endswith('.') else '.'
+        if self.in_place_started:
+            return msg + ' update=in_place: the venv at %s may be partly updated.' % self.run.path
+        return msg + ' The venv that was live before this run (%s) is unchanged and still in use.' % self.live_before
+
+    def close(self):
+        if self.ctx is not None:
+            self.ctx.cleanup()
+            self.run.outcome.warnings.extend(self.ctx.warnings)
+            self.ctx = None
+
+    def _guard(self):
+        """Refuse a place for the venv that anyone but root (or this user) controls."""
+        trust = Trust()
+        layout = self.run.layout
+        check_trusted(layout.parent, trust, 'build the venv at %s' % self.run.path, container=True)
+        for entry in (layout.gens_dir, layout.marker, layout.path):
+            try:
+                st = os.lstat(entry)
+            except OSError:
+                continue
+            allowed = trust if entry != layout.path or self.owner.run_as is None else trust.with_uid(self.owner.uid)
+            why = allowed.problem(st, last=True)
+            if why:
+                raise VenvkitError('%s %s; refusing to build the venv at %s, since whoever controls it could change '
+                                   'what the module builds or runs as root' % (entry, why, self.run.path))
+        # What is at path is judged before anything is written beside it (a file, a directory of
+        # someone's files, another user's venv): a refused run leaves no trace.
+        current = layout.current()
+        if current.kind == 'foreign_dir' and os.lstat(current.venv).st_uid not in trust.uids:
+            raise VenvkitError('path %s is a venv of %s, which this module did not make; refusing to take it '
+                               'over' % (self.run.path, describe_uid(os.lstat(current.venv).st_uid)))
+
+    def execute(self):
+        """Guard, lock, plan; then describe (check mode) or build, swap and describe, all or nothing."""
+        p = self.run.options
+        self.owner = Owner(p)
+        self._guard()
+        run_as = self.owner.run_as
+        self.gate = gate = Gate(run_as)
+        inputs = read_inputs(p, gate)
+        self.run.secrets = sorted(set(self.run.secrets + secrets_in(inputs.texts)))
+        self._admit(inputs)
+        python_path = find_python(p['python'], Trust())
+        if run_as is not None:
+            why = cannot_run(run_as.name, run_as.uid, set([run_as.gid]), python_path)
+            if why:
+                raise VenvkitError('owner: %s, and the venv\'s code runs as its owner; choose an interpreter the owner '
+                                   'can run, for example python: /usr/bin/python3' % why)
+        self.ctx = Context(self.run.process, run_as, self.run.secrets, self.run.check_mode)
+        installer = select_installer(self.ctx, Selection.from_options(p), p['installer'],
+                                     **dict((name, p[name]) for name in SETTINGS))
+        exposure = None
+        if p['expose']:
+            exposure = PathExposure(dict(p['expose'], bin_dir=os.path.join(self.run.path, 'bin'), state='present'),
+                                    check_mode=self.run.check_mode, diff_mode=self.run.diff_mode)
+        if self.run.check_mode:
+            with Lock(self.run.layout.lock_path, p['lock_timeout'], create=False):
+                unpacked = self._unpack_wheelhouse(installer.selection)
+                plan = self.decide(installer, inputs, python_path, exposure)
+                self.report_check(plan, installer)
+                self.run.outcome.changed_if(unpacked)
+                return
+        created = self._make_dirs()
+        lock = Lock(self.run.layout.lock_path, p['lock_timeout'])
+        with lock:
+            self.run.outcome.set(lock_waited=round(lock.waited, 3))
+            self._clean_leftovers()
+            times = os.stat(self.run.layout.gens_dir)
+            try:
+                self.ctx.workdir_parent = self.run.layout.gens_dir
+                unpacked = self._unpack_wheelhouse(installer.selection)
+                plan = self.decide(installer, inputs, python_path, exposure)
+                Apply(self).apply(plan)
+                self.run.outcome.changed_if(unpacked)
+            except BaseException:
+                self.ctx.cleanup()
+                # A failed run leaves the generations directory as it found it, down to its times.
+                os.utime(self.run.layout.gens_dir, ns=(times.st_atime_ns, times.st_mtime_ns))
+                try:
+                    kind = self.run.layout.current().kind
+                except VenvkitError:
+                    kind = 'foreign'
+                # What this run made holds only what this run wrote, unless a venv went live from it.
+                if created and (kind == 'missing' or (self.run.layout.gens_dir in created and kind != 'generation')):
+                    # A first build that failed leaves nothing behind: lock, generations, parent.
+                    lock.release(remove=True)
+                    self._remove_made(created)
+                raise
+
+    def _admit(self, inputs):
+        """Everything the run will build from, install from or write into passes the gate, before any write."""
+        p, gate = self.run.options, self.gate
+        gate.requirement_lines(inputs.lines)
+        gate.packages(p['packages'])
+        gate.pip_args(p['pip_args'])
+        gate.locations('find_links', p['find_links'])
+        gate.locations('index_url', [p['index_url']] if p['index_url'] else [])
+        gate.locations('extra_index_urls', p['extra_index_urls'])
+        gate.environment(self.run.process.environ)
+        if p['link_scripts']:
+            gate.write_dir(p['link_scripts']['dest'], 'console-script links')
+        if p['wheelhouse']:
+            from ansible_collections.venvkit.python.plugins.module_utils._venvkit.wheelhouse import Wheelhouse
+            self.wheelhouse = Wheelhouse(p['wheelhouse'], gate)
+            self.wheelhouse.check()
+
+    def _unpack_wheelhouse(self, selection):
+        """Put the shipped wheels where the installer looks; in check mode, into this run's private directory
+        (which the selection then reads instead)."""
+        wheelhouse = self.wheelhouse
+        if wheelhouse is None or not wheelhouse.wanted:
+            return False
+        if self.run.check_mode:
+            scratch = os.path.join(self.ctx.workdir(), 'wheels')
+            os.mkdir(scratch, 0o755)
+            wheelhouse.unpack_into(scratch)
+            selection.replace_find_link(wheelhouse.dir, scratch)
+        else:
+            wheelhouse.apply()
+        self.run.outcome.set(wheelhouse=dict(changed=True, key=wheelhouse.key, dir=wheelhouse.dir))
+        return True
+
+    def _make_dirs(self):
+        """The parent (marked as the module's) and the generations directory; returns what was created."""
+        layout = self.run.layout
+        created = make_dirs(layout.parent, DIR_MODE)
+        if created and created[-1] == layout.parent:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+            fd = os.open(layout.marker, flags, 0o644)
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(layout.marker_text())
+                os.fchmod(handle.fileno(), 0o644)
+        created += make_dirs(layout.gens_dir, DIR_MODE)
+        # A concurrent run of another user could have made it first.
+        why = Trust().problem(os.lstat(layout.gens_dir), last=True)
+        if why or os.path.islink(layout.gens_dir):
+            raise VenvkitError('%s %s; refusing to use it' % (layout.gens_dir, why or 'is a symbolic link'))
+        return created
+
+    def _remove_made(self, created):
+        layout = self.run.layout
+        for entry in sorted(os.listdir(layout.gens_dir)) if os.path.isdir(layout.gens_dir) else []:
+            remove_tree(os.path.join(layout.gens_dir, entry))
+        if layout.parent in created:
+            try:
+                os.unlink(layout.marker)
+            except OSError:
+                pass
+        remove_created(created)
+
+    def _clean_leftovers(self):
+        """What killed runs left in the generations directory: it is all this module's."""
+        layout = self.run.layout
+        live = layout.current().venv
+        for path in layout.incomplete(live):
+            remove_tree(path)
+        for entry in os.listdir(layout.gens_dir):
+            if entry.startswith(('tmp-', 'in-place-new', 'retired-')):
+                remove_tree(os.path.join(layout.gens_dir, entry))
+        # The swap links of killed runs: ours only (a symlink of root's with our name), never another user's.
+        swap_name = re.compile(r'\.%s\.venvkit-swap-[a-z0-9]{7}\Z' % re.escape(layout.name))
+        for entry in os.listdir(layout.parent):
+            leftover = os.path.join(layout.parent, entry)
+            if swap_name.match(entry) and os.path.islink(leftover) and os.lstat(leftover).st_uid in Trust().uids:
+                os.unlink(leftover)
+
+    # -- planning -------------------------------------------------------------
+
+    def decide(self, installer, inputs, python_path, exposure):
+        """Decide what this run does; reads only (check mode may build a venv in a temporary directory)."""
+        p = self.run.options
+        ctx = self.ctx
+        current = self.run.layout.current()
+        if current.kind == 'foreign_link':
+            raise VenvkitError('path %s is a symbolic link to %s, which this module did not make; refusing to '
+                               'replace it. Remove the link, or choose another path' % (self.run.path, current.target))
+        self.live_before = current.venv
+        base = BasePython(python_path, recorded=current.state.get('python'))
+        plan = VenvPlan(current, base, fingerprint(p, base, inputs, installer.name))
+        plan.installer = installer
+        if plan.live is None:
+            plan.decide('create', 'no venv at %s' % self.run.path if current.kind != 'dangling' else
+                        'the link at %s points to a generation that is gone' % self.run.path)
+        else:
+            if current.kind == 'foreign_dir' and os.lstat(plan.live).st_uid not in Trust().uids:
+                raise VenvkitError('path %s is a venv of %s, which this module did not make; refusing to take it '
+                                   'over' % (self.run.path, describe_uid(os.lstat(plan.live).st_uid)))
+            reason = (health(plan.live, current.state.get('python'), base, p['system_site_packages'], ctx)
+                      or (self.owner.change_reason(plan.live) if current.ours or current.kind == 'foreign_dir' else None)
+                      or ('force is set' if p['force'] else None)
+                      or installer.broken(plan.live))
+            plan.decide('recreate' if reason else 'update', reason)
+            plan.before = installed_packages(plan.live)
+            plan.listing = listing_signature(plan.live)
+        atomic = p['update'] == 'atomic'
+        moves_dir = atomic and current.kind in ('foreign_dir', 'in_place')
+        if (plan.action == 'update' and current.state.get('fingerprint') == plan.fingerprint
+                and current.state.get('listing') == plan.listing and not moves_dir and not p['upgrade']):
+            plan.decide('none')
+        if plan.action == 'update' and current.kind == 'foreign_dir':
+            if atomic:
+                plan.decide('migrate', 'moving the directory at %s, which this module did not make, into %s, where '
+                            'it is kept, and replacing it with an atomically swapped symlink'
+                            % (self.run.path, self.run.layout.gens_dir))
+            else:
+                plan.decide('update', 'updating in place the venv at %s, which this module did not make; the '
+                            'module never removes it' % self.run.path)
+        elif plan.action == 'update' and moves_dir:
+            plan.decide('update', 'turning the venv built in place at %s into an atomically swapped symlink'
+                        % self.run.path)
+        plan.exposure = exposure
+        if exposure is not None:
+            try:
+                exposure.make_plan()
+            except VenvkitError as exc:
+                raise VenvkitError('expose: %s' % exc.msg)
+        if plan.action in ('create', 'recreate'):
+            plan.fresh = True
+        if plan.action != 'none':
+            base.ensure_version(ctx.process)
+        # Check mode predicts with a dry run; so does sync, which must know what to keep. A real
+        # update builds at once and compares afterwards (build_then_compare): a dry run first
+        # would resolve everything twice, and the copy of a generation costs little.
+        plan.moves_dir = moves_dir
+        if plan.action in ('update', 'migrate') and (self.run.check_mode or p['sync']):
+            self._predict(plan, installer)
+            if not plan.package_changes and plan.action == 'update' and not moves_dir and not plan.fresh:
+                plan.decide('refresh')
+            else:
+                self.upgrade_reason(plan)
+        if plan.action in ('none', 'refresh'):
+            plan.after = plan.before
+            plan.links = LinkPlan(self.run.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners),
+                                  self.gate)
+        return plan
+
+    def upgrade_reason(self, plan):
+        if self.run.options['upgrade'] and plan.action == 'update' and plan.reason is None and plan.package_changes:
+            moved = plan.package_changes.get('upgraded', []) + plan.package_changes.get('installed', [])
+            plan.reason = 'upgrade: newer releases of %s' % ', '.join(sorted(set(moved)))
+
+    def same_set(self, plan, after):
+        """After a real update built without a dry run: did it change nothing at all?"""
+        return plan.action == 'update' and not plan.moves_dir and not plan.fresh and not changes(plan.before, after)
+
+    def _predict(self, plan, installer):
+        """What an update leaves in the venv, from dry runs of the installer in the live venv."""
+        wanted = installer.resolve(plan.live, fresh=False)
+        after = dict(plan.before)
+        after.update(wanted)
+        if self.run.options['sync']:
+            keep = installer.resolve(plan.live, fresh=True)
+            if self.run.options['update'] == 'atomic':
+                # A fresh generation holds exactly what is required, with the seeds of a fresh venv
+                # as this installer makes it (uv seeds no setuptools; venv does before 3.12).
+                seeds = installer.fresh_seeds(plan.base) & SEED_DISTRIBUTIONS
+                after = dict((n, v) for n, v in plan.before.items() if n in seeds)
+                after.update(keep)
+                plan.fresh = bool(changes(plan.before, after))
+            else:
+                after = dict((n, v) for n, v in after.items() if n in keep or n in SEED_DISTRIBUTIONS)
+        plan.after = after
+
+    def _predict_fresh(self, plan, installer):
+        """(packages, console scripts) of a fresh venv: one built in this run's private
+        temporary directory, then removed with it."""
+        scratch = os.path.join(self.ctx.workdir(), 'venv')
+        installer.create(plan.base, scratch)
+        after = installed_packages(scratch)
+        after.update(installer.resolve(scratch, fresh=False))
+        return after, console_scripts(scratch, owners=self.ctx.owners)
+
+    def check_usable(self, venv):
+        problems = usable_problems(self.run.path, venv, self.run.options['usable_by'])
+        if problems:
+            raise VenvkitError('usable_by: %s. Choose an interpreter and a path every listed user can reach'
+                               % '; '.join(problems))
+
+    # -- reporting ------------------------------------------------------------
+
+    def report(self, plan, venv, after, changed, scripts=None):
+        """Record what the run did (or, in check mode, would do) into the outcome."""
+        outcome = self.run.outcome
+        ch = changes(plan.before, after)
+        base_version = plan.base.version or (plan.state.get('python') or {}).get('version')
+        outcome.changed_if(changed)
+        outcome.set(
+            active=venv, packages=after, created=plan.action == 'create',
+            recreated=plan.action == 'recreate', reason=plan.reason, fingerprint=plan.fingerprint,
+            installer=plan.installer.name, installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
+            upgraded_from=ch.get('upgraded_from', []), removed=ch.get('removed', []),
+            python=dict(path=os.path.join(self.run.path, 'bin', 'python'),
+                        executable=os.path.realpath(os.path.join(venv, 'bin', 'python')) if venv else None,
+                        version=base_version))
+        if scripts is not None:
+            outcome.set(console_scripts=sorted(scripts))
+        if plan.links is not None:
+            outcome.set(links=plan.links.links(), links_changed=plan.links.summary())
+        outcome.set(**self.ctx.notes)
+        if self.run.diff_mode:
+            header = '%s (packages)' % self.run.path
+            outcome.diff(format_packages(plan.before), format_packages(after), header, header)
+        if plan.exposure is not None:
+            exposed = plan.exposure.result()
+            diffs = exposed.pop('diff', [])
+            outcome.set(exposure=exposed)
+            outcome.changed_if(exposed['changed'])
+            for warning in plan.exposure.warnings:
+                outcome.warn(warning)
+            if self.run.diff_mode:
+                outcome.add_diffs(diffs)
+
+    def report_check(self, plan, installer):
+        scripts = None
+        if plan.fresh and self.predict_fresh:
+            plan.after, scripts = self._predict_fresh(plan, installer)
+        elif plan.fresh and plan.after is None:
+            # Nothing predicted what a fresh venv holds (venv_info builds none); a sync's
+            # prediction from dry runs in the live venv stands.
+            plan.after = {}
+        elif plan.live is not None:
+            # After an update the scripts are those of the live venv, plus or minus the change's.
+            scripts = console_scripts(plan.live, owners=self.ctx.owners)
+        if plan.action in ('none', 'refresh'):
+            self.check_usable(plan.live)
+        if plan.links is None:
+            plan.links = LinkPlan(self.run.path, self.run.options['link_scripts'], scripts or {}, self.gate)
+        return self.report(plan, plan.live, plan.after, plan.builds or plan.links.changed, scripts)
