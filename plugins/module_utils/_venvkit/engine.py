@@ -23,7 +23,7 @@ import os
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact, redact_all
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import (
-    PIP_VENV_OPTIONS, input_problems, with_defaults)
+    PIP_VENV_OPTIONS, option_problems, with_defaults)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import Run
 
 
@@ -33,8 +33,7 @@ class PipVenv:
     def __init__(self, params, check_mode=False, diff_mode=False, environ=None, predict_fresh=True):
         self.params = with_defaults(PIP_VENV_OPTIONS, params)
         self.run = Run(self.params, check_mode, diff_mode, environ)
-        # Whether check mode builds a throwaway venv to predict a fresh one (venv_info does not).
-        self.predict_fresh = predict_fresh
+        self.run.predict_fresh = predict_fresh
 
     @property
     def secrets(self):
@@ -56,12 +55,12 @@ class PipVenv:
             from ansible_collections.venvkit.python.plugins.module_utils._venvkit.rollback import Rollback
             return Rollback(self.run)
         from ansible_collections.venvkit.python.plugins.module_utils._venvkit.present import Present
-        return Present(self.run, predict_fresh=self.predict_fresh)
+        return Present(self.run)
 
     def execute(self):
         # Every directory and file gets its mode from the code, whatever the caller's umask.
         os.umask(0o022)
-        problems = input_problems(self.params)
+        problems = option_problems(self.params)
         if problems:
             raise VenvkitError(redact('; '.join(problems), self.run.secrets))
         handler = self._handler()

@@ -254,7 +254,11 @@ def _wheelhouse_problems(spec):
 
 def input_problems(params):
     """Everything wrong with pip_venv's options that shows without the target: a list of messages."""
-    p = with_defaults(PIP_VENV_OPTIONS, params)
+    return option_problems(with_defaults(PIP_VENV_OPTIONS, params))
+
+
+def option_problems(p):
+    """input_problems of options that already hold every option (with_defaults)."""
     problems = []
     for problem in [path_problem(p['path'])]:
         if problem:

@@ -45,10 +45,25 @@ class VenvPlan:
         self.moves_dir = False
         self.links = None
         self.exposure = None
+        # What the update left: the venv that is live after the run, its console scripts, and fields of the
+        # result only some updates have (migrated, pruned).
+        self.venv = None
+        self.scripts = None
+        self.fields = {}
 
     def decide(self, action, reason=None):
         self.action = action
         self.reason = reason
+
+    def upgrade_reason(self, upgrade):
+        """With upgrade set, an update whose only cause is newer releases says so."""
+        if upgrade and self.action == 'update' and self.reason is None and self.package_changes:
+            moved = self.package_changes.get('upgraded', []) + self.package_changes.get('installed', [])
+            self.reason = 'upgrade: newer releases of %s' % ', '.join(sorted(set(moved)))
+
+    def same_set(self, after):
+        """After a real update built without a dry run: did it change nothing at all?"""
+        return self.action == 'update' and not self.moves_dir and not self.fresh and not changes(self.before, after)
 
     @property
     def builds(self):

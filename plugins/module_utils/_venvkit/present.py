@@ -6,26 +6,25 @@
 """state=present: build or update one venv, plan then apply, all or nothing.
 
 Private to the venvkit.python collection. The handler takes the run's
-owner, passes every source and directory through the gate, plans (reads
-only: what to build, the package sets, the links and PATH files), and then
-either describes the plan (check mode) or has apply.py carry it out.
-Everything happens under the venv's lock.
+owner and passes every source and directory through the gate (guard),
+takes the venv's lock, plans (reads only: what to build, the package sets,
+the links and PATH files), and hands the plan to an update of updates.py:
+the Preview in check mode, otherwise the one ``select_update()`` picks.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import grp
 import os
 import pwd
 import re
 
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.apply import Apply
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context import Context
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import secrets_in
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, remove_created, remove_tree)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
@@ -43,7 +42,8 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process im
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import StateHandler
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run, usable_problems
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.updates import Preview, select_update
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run
 
 
 class Owner:
@@ -95,26 +95,25 @@ class Owner:
         return [self.uid, self.gid]
 
 
-class Present(StateHandler):  # pylint: disable=abstract-method
-    """state=present for the run's path; see the module docstring. It runs its own execute (run.py says why)."""
+class Present(StateHandler):
+    """state=present for the run's path; see the module docstring."""
 
-    def __init__(self, run, predict_fresh=True):
+    def __init__(self, run):
         super(Present, self).__init__(run)
-        # Whether check mode builds a throwaway venv to predict a fresh one (venv_info does not).
-        self.predict_fresh = predict_fresh
         self.ctx = None
         self.gate = Gate()
         self.wheelhouse = None
         self.owner = None
         self.live_before = None
-        self.in_place_started = False
+        self.update = None
+        self.sources = None
 
     def failure_note(self, msg):
         """msg, with what became of the venv that was live before the run."""
         if not self.live_before:
             return msg
         msg += '' if msg.endswith('.') else '.'
-        if self.in_place_started:
+        if self.update is not None and self.update.touching_live:
             return msg + ' update=in_place: the venv at %s may be partly updated.' % self.run.path
         return msg + ' The venv that was live before this run (%s) is unchanged and still in use.' % self.live_before
 
@@ -146,8 +145,9 @@ class Present(StateHandler):  # pylint: disable=abstract-method
             raise VenvkitError('path %s is a venv of %s, which this module did not make; refusing to take it '
                                'over' % (self.run.path, describe_uid(os.lstat(current.venv).st_uid)))
 
-    def execute(self):
-        """Guard, lock, plan; then describe (check mode) or build, swap and describe, all or nothing."""
+    def guard(self):
+        """The owner, the place, and everything the run reads, installs from or writes into, through the gate;
+        then the interpreter, the installer and the PATH files' planner. Reads only."""
         p = self.run.options
         self.owner = Owner(p)
         self._guard()
@@ -167,27 +167,30 @@ class Present(StateHandler):  # pylint: disable=abstract-method
                                      **dict((name, p[name]) for name in SETTINGS))
         exposure = None
         if p['expose']:
-            exposure = PathExposure(dict(p['expose'], bin_dir=os.path.join(self.run.path, 'bin'), state='present'),
-                                    check_mode=self.run.check_mode, diff_mode=self.run.diff_mode)
+            from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
+            exposure = PathExposure.of_venv(p['expose'], os.path.join(self.run.path, 'bin'),
+                                            check_mode=self.run.check_mode, diff_mode=self.run.diff_mode)
+        self.sources = (installer, inputs, python_path, exposure)
+
+    def lock(self):
+        """Check mode: the lock if there is one. Otherwise the parent and generations directories are made, the
+        lock taken, and what killed runs left is cleared; on a failure the generations directory is left as it
+        was found, and a first build leaves nothing behind."""
         if self.run.check_mode:
-            with Lock(self.run.layout.lock_path, p['lock_timeout'], create=False):
-                unpacked = self._unpack_wheelhouse(installer.selection)
-                plan = self.decide(installer, inputs, python_path, exposure)
-                self.report_check(plan, installer)
-                self.run.outcome.changed_if(unpacked)
-                return
+            return super(Present, self).lock()
+        return self._building()
+
+    @contextlib.contextmanager
+    def _building(self):
         created = self._make_dirs()
-        lock = Lock(self.run.layout.lock_path, p['lock_timeout'])
+        lock = Lock(self.run.layout.lock_path, self.run.options['lock_timeout'])
         with lock:
             self.run.outcome.set(lock_waited=round(lock.waited, 3))
             self._clean_leftovers()
             times = os.stat(self.run.layout.gens_dir)
             try:
                 self.ctx.workdir_parent = self.run.layout.gens_dir
-                unpacked = self._unpack_wheelhouse(installer.selection)
-                plan = self.decide(installer, inputs, python_path, exposure)
-                Apply(self).apply(plan)
-                self.run.outcome.changed_if(unpacked)
+                yield lock
             except BaseException:
                 self.ctx.cleanup()
                 # A failed run leaves the generations directory as it found it, down to its times.
@@ -202,6 +205,27 @@ class Present(StateHandler):  # pylint: disable=abstract-method
                     lock.release(remove=True)
                     self._remove_made(created)
                 raise
+
+    def plan(self, lock):
+        """The wheels where the installer looks, then the plan (which reads only)."""
+        installer, inputs, python_path, exposure = self.sources
+        self.run.outcome.changed_if(self._unpack_wheelhouse(installer.selection))
+        return self.decide(installer, inputs, python_path, exposure)
+
+    def writes(self, plan):
+        """Always: an update builds, then compares what it built."""
+        return True
+
+    def preview(self, plan):
+        self._carry_out(plan, Preview)
+
+    def apply(self, plan, lock):
+        self._carry_out(plan, select_update(plan, self.run.options))
+
+    def _carry_out(self, plan, update):
+        """The update (a class of updates.py) carries out the plan; what it did is described."""
+        self.update = update(self.run, self.owner, self.ctx, self.gate)
+        self.report(plan, self.update.apply(plan))
 
     def _admit(self, inputs):
         """Everything the run will build from, install from or write into passes the gate, before any write."""
@@ -343,21 +367,12 @@ class Present(StateHandler):  # pylint: disable=abstract-method
             if not plan.package_changes and plan.action == 'update' and not moves_dir and not plan.fresh:
                 plan.decide('refresh')
             else:
-                self.upgrade_reason(plan)
+                plan.upgrade_reason(p['upgrade'])
         if plan.action in ('none', 'refresh'):
             plan.after = plan.before
             plan.links = LinkPlan(self.run.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners),
                                   self.gate)
         return plan
-
-    def upgrade_reason(self, plan):
-        if self.run.options['upgrade'] and plan.action == 'update' and plan.reason is None and plan.package_changes:
-            moved = plan.package_changes.get('upgraded', []) + plan.package_changes.get('installed', [])
-            plan.reason = 'upgrade: newer releases of %s' % ', '.join(sorted(set(moved)))
-
-    def same_set(self, plan, after):
-        """After a real update built without a dry run: did it change nothing at all?"""
-        return plan.action == 'update' and not plan.moves_dir and not plan.fresh and not changes(plan.before, after)
 
     def _predict(self, plan, installer):
         """What an update leaves in the venv, from dry runs of the installer in the live venv."""
@@ -377,45 +392,30 @@ class Present(StateHandler):  # pylint: disable=abstract-method
                 after = dict((n, v) for n, v in after.items() if n in keep or n in SEED_DISTRIBUTIONS)
         plan.after = after
 
-    def _predict_fresh(self, plan, installer):
-        """(packages, console scripts) of a fresh venv: one built in this run's private
-        temporary directory, then removed with it."""
-        scratch = os.path.join(self.ctx.workdir(), 'venv')
-        installer.create(plan.base, scratch)
-        after = installed_packages(scratch)
-        after.update(installer.resolve(scratch, fresh=False))
-        return after, console_scripts(scratch, owners=self.ctx.owners)
-
-    def check_usable(self, venv):
-        problems = usable_problems(self.run.path, venv, self.run.options['usable_by'])
-        if problems:
-            raise VenvkitError('usable_by: %s. Choose an interpreter and a path every listed user can reach'
-                               % '; '.join(problems))
-
     # -- reporting ------------------------------------------------------------
 
-    def report(self, plan, venv, after, changed, scripts=None):
+    def report(self, plan, changed):
         """Record what the run did (or, in check mode, would do) into the outcome."""
         outcome = self.run.outcome
-        ch = changes(plan.before, after)
+        ch = changes(plan.before, plan.after)
         base_version = plan.base.version or (plan.state.get('python') or {}).get('version')
         outcome.changed_if(changed)
         outcome.set(
-            active=venv, packages=after, created=plan.action == 'create',
+            active=plan.venv, packages=plan.after, created=plan.action == 'create',
             recreated=plan.action == 'recreate', reason=plan.reason, fingerprint=plan.fingerprint,
             installer=plan.installer.name, installed=ch.get('installed', []), upgraded=ch.get('upgraded', []),
             upgraded_from=ch.get('upgraded_from', []), removed=ch.get('removed', []),
             python=dict(path=os.path.join(self.run.path, 'bin', 'python'),
-                        executable=os.path.realpath(os.path.join(venv, 'bin', 'python')) if venv else None,
+                        executable=os.path.realpath(os.path.join(plan.venv, 'bin', 'python')) if plan.venv else None,
                         version=base_version))
-        if scripts is not None:
-            outcome.set(console_scripts=sorted(scripts))
-        if plan.links is not None:
-            outcome.set(links=plan.links.links(), links_changed=plan.links.summary())
+        if plan.scripts is not None:
+            outcome.set(console_scripts=sorted(plan.scripts))
+        outcome.set(links=plan.links.links(), links_changed=plan.links.summary())
+        outcome.set(**plan.fields)
         outcome.set(**self.ctx.notes)
         if self.run.diff_mode:
             header = '%s (packages)' % self.run.path
-            outcome.diff(format_packages(plan.before), format_packages(after), header, header)
+            outcome.diff(format_packages(plan.before), format_packages(plan.after), header, header)
         if plan.exposure is not None:
             exposed = plan.exposure.result()
             diffs = exposed.pop('diff', [])
@@ -425,20 +425,3 @@ class Present(StateHandler):  # pylint: disable=abstract-method
                 outcome.warn(warning)
             if self.run.diff_mode:
                 outcome.add_diffs(diffs)
-
-    def report_check(self, plan, installer):
-        scripts = None
-        if plan.fresh and self.predict_fresh:
-            plan.after, scripts = self._predict_fresh(plan, installer)
-        elif plan.fresh and plan.after is None:
-            # Nothing predicted what a fresh venv holds (venv_info builds none); a sync's
-            # prediction from dry runs in the live venv stands.
-            plan.after = {}
-        elif plan.live is not None:
-            # After an update the scripts are those of the live venv, plus or minus the change's.
-            scripts = console_scripts(plan.live, owners=self.ctx.owners)
-        if plan.action in ('none', 'refresh'):
-            self.check_usable(plan.live)
-        if plan.links is None:
-            plan.links = LinkPlan(self.run.path, self.run.options['link_scripts'], scripts or {}, self.gate)
-        return self.report(plan, plan.live, plan.after, plan.builds or plan.links.changed, scripts)

@@ -10,13 +10,12 @@ run shares: the options (with their defaults), the venv's layout, the
 process runner, check and diff mode, the secrets to mask, and the Outcome
 that alone makes the result. A state handler works on a Run and never on
 another part: ``StateHandler.execute()`` is guard, lock, plan (which reads
-only and records what the run does into the outcome), then apply, which is
-reached only outside check mode and only when something changes. That is the
-one write guard of the handlers built on it: absent (removal.py) and
-rollback (rollback.py). present (present.py) runs its own execute(), since a
-real update builds first and describes what it built (a dry run before
-every update would resolve everything twice); its check mode stops after
-describing the plan.
+only and records what the run does into the outcome), then, in check mode,
+preview, and otherwise apply: the one place where check mode stops a run's
+writes. absent (removal.py) and rollback (rollback.py) apply only when their
+plan recorded a change; present (present.py) always does, since a real
+update builds first and compares what it built (a dry run before every
+update would resolve everything twice).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,6 +44,8 @@ class Run:
              options['packages']]
             + [f['content'] for f in options['inline_requirements'] + options['inline_constraints']])
         self.outcome = Outcome(path=self.path)
+        # Whether check mode builds a throwaway venv to predict a fresh one (venv_info does not).
+        self.predict_fresh = True
 
 
 class StateHandler:
@@ -64,12 +65,19 @@ class StateHandler:
         """Release what the run holds (temporary files), success or failure."""
 
     def lock(self):
-        """The venv's lock; the handlers of this base never create it (nothing to lock: nothing to do)."""
+        """The venv's lock, never created here (absent and rollback: no lock, nothing to do)."""
         return Lock(self.run.layout.lock_path, self.run.options['lock_timeout'], create=False)
 
     def plan(self, lock):
         """Read, decide and record into the outcome what the run does; returns the plan for apply."""
         raise NotImplementedError
+
+    def preview(self, plan):
+        """Check mode: describe what apply would do (by default the plan already did)."""
+
+    def writes(self, plan):
+        """Whether apply has anything to do: by default, whether the plan recorded a change."""
+        return self.run.outcome.changed
 
     def apply(self, plan, lock):
         """Carry out the plan, all or nothing."""
@@ -79,6 +87,8 @@ class StateHandler:
         self.guard()
         with self.lock() as lock:
             plan = self.plan(lock)
-            if not self.run.check_mode and self.run.outcome.changed:
+            if self.run.check_mode:
+                self.preview(plan)
+            elif self.writes(plan):
                 self.apply(plan, lock)
         return self.run.outcome

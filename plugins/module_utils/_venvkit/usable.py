@@ -20,6 +20,7 @@ import os
 import pwd
 import stat
 
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import console_scripts
 
 
@@ -93,3 +94,11 @@ def usable_problems(path, venv, users):
                 problems.append(found)
                 break
     return problems
+
+
+def require_usable(path, venv, usable_by):
+    """Fail, naming the users, when a user of usable_by could not run the venv at path (built in venv)."""
+    problems = usable_problems(path, venv, usable_by)
+    if problems:
+        raise VenvkitError('usable_by: %s. Choose an interpreter and a path every listed user can reach'
+                           % '; '.join(problems))

@@ -130,8 +130,10 @@ class Change:
 class PathExposure:
     """Plan, then apply, the PATH files of one bin directory (bin_dir None: remove them)."""
 
-    def __init__(self, params, check_mode=False, diff_mode=False):
-        self.p = with_defaults(PATH_EXPOSURE_OPTIONS, params)
+    def __init__(self, params, check_mode=False, diff_mode=False, checked=False):
+        self.p = params if checked else with_defaults(PATH_EXPOSURE_OPTIONS, params)
+        # Options pip_venv has already defaulted and checked (input_problems) are not checked again.
+        self.checked = checked
         self.state = self.p['state'] or 'present'
         self.bin_dir = self.p['bin_dir'] if self.state == 'present' else None
         self.check_mode = check_mode
@@ -139,6 +141,11 @@ class PathExposure:
         self.plan = None
         self.applied = []
         self.warnings = []
+
+    @classmethod
+    def of_venv(cls, expose, bin_dir, check_mode=False, diff_mode=False):
+        """The PATH files of a venv's bin_dir, from pip_venv's expose option (defaulted and checked)."""
+        return cls(dict(expose, bin_dir=bin_dir, state='present'), check_mode, diff_mode, checked=True)
 
     def manager(self):
         choice = self.p['service_manager']
@@ -162,7 +169,7 @@ class PathExposure:
 
     def make_plan(self):
         """Read what is there and decide every write; raises VenvkitError on a problem."""
-        problems = expose_problems(self.p, self.p['bin_dir'], self.state)
+        problems = [] if self.checked else expose_problems(self.p, self.p['bin_dir'], self.state)
         if problems:
             raise VenvkitError(problems[0] if len(problems) == 1 else '; '.join(problems))
         p = self.p
