@@ -9,7 +9,8 @@ Private to the venvkit.python collection. The handler takes the run's
 owner and passes every source and directory through the gate (guard),
 takes the venv's lock, plans (reads only: what to build, the package sets,
 the links and PATH files), and hands the plan to an update of updates.py:
-the Preview in check mode, otherwise the one ``select_update()`` picks.
+the Preview in check mode, otherwise the one ``select_update()`` picks
+(Keep, or one of the builds of builds.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,8 +43,21 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process im
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.requirements import read_inputs
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import StateHandler
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import fingerprint
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.updates import Preview, select_update
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.updates import Keep, Preview
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import cannot_run
+
+
+def select_update(plan, options):
+    """The class of Update that carries out plan outside check mode (where Preview describes it instead).
+
+    The builds are imported by the runs that build: a no-op compiles only what it uses.
+    """
+    if plan.action in ('none', 'refresh'):
+        return Keep
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.builds import AtomicUpdate, InPlaceUpdate
+    if options['update'] == 'in_place' and plan.current.kind != 'generation':
+        return InPlaceUpdate
+    return AtomicUpdate
 
 
 class Owner:

@@ -7,11 +7,11 @@
 
 Private to the venvkit.python collection. present.py decides (plan); in check mode
 Preview describes what the plan would leave and writes nothing, and
-otherwise ``select_update()`` picks how the plan is carried out:
+otherwise ``present.select_update()`` picks how the plan is carried out:
 
   Keep           none and refresh: the live venv stays (its state may be rewritten)
-  AtomicUpdate   a new generation, built beside the live one and swapped in
-  InPlaceUpdate  update=in_place: the install happens in the venv at path
+  AtomicUpdate   a new generation, built beside the live one and swapped in (builds.py)
+  InPlaceUpdate  update=in_place: the install happens in the venv at path (builds.py)
 
 Every update ends the same way (``Update.seal``: usable check, packages,
 console scripts, links planned; ``Update.publish``: state and bill of
@@ -30,29 +30,16 @@ import time
 
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.targets import DIR_OPTIONS
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
-    DIR_MODE, identity, no_write_for_others, remove_tree)
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import (
-    prune, remove_generation, swap, swap_back)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import identity
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
-    SEED_DISTRIBUTIONS, changes, console_scripts, installed_packages, listing_signature)
+    console_scripts, installed_packages, listing_signature)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import LinkPlan
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import call_as
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import write_state
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.usable import require_usable
 
 
-def select_update(plan, options):
-    """The class of Update that carries out plan outside check mode (where Preview describes it instead)."""
-    if plan.action in ('none', 'refresh'):
-        return Keep
-    if options['update'] == 'in_place' and plan.current.kind != 'generation':
-        return InPlaceUpdate
-    return AtomicUpdate
-
-
 class Update:
-    """One way of carrying out a plan; the base holds the steps they share."""
+    """One way of carrying out a plan; the base holds the steps they all share."""
 
     def __init__(self, run, owner, ctx, gate):
         self.run = run
@@ -91,42 +78,6 @@ class Update:
         """The state and bill of materials of venv, then the PATH files and links."""
         self.write_state(plan, venv, refresh=refresh, adopted=adopted)
         self.expose_and_link(plan)
-
-    def new_dir(self, path):
-        os.mkdir(path, DIR_MODE)
-        os.chmod(path, DIR_MODE)
-        self.owner.give(path)
-
-    def build(self, plan, target):
-        """Fill target (an empty directory of the owner's) with the planned venv."""
-        # Imported by the runs that build: a no-op compiles only what it uses.
-        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import (
-            clone_venv, stabilize_activation)
-        if plan.fresh:
-            plan.installer.create(plan.base, target)
-        else:
-            call_as(self.ctx.run_as, clone_venv, plan.live, target)
-        plan.installer.install(target)
-        if self.run.options['sync'] and not plan.fresh:
-            self.sync(plan.installer, target)
-        if self.run.options['update'] == 'atomic':
-            call_as(self.ctx.run_as, stabilize_activation, target, self.run.path)
-        call_as(self.ctx.run_as, no_write_for_others, target)
-
-    @staticmethod
-    def sync(installer, venv):
-        keep = installer.resolve(venv, fresh=True)
-        extra = sorted(n for n in installed_packages(venv) if n not in keep and n not in SEED_DISTRIBUTIONS)
-        if extra:
-            installer.uninstall(venv, extra)
-
-    def moved_name(self, plan):
-        return '%s-%d' % ('migrated' if self.keeps_moved(plan) else 'retired', int(time.time()))
-
-    @staticmethod
-    def keeps_moved(plan):
-        """A directory at path that the module did not build is moved aside and kept, never deleted."""
-        return plan.current.kind == 'foreign_dir' or bool(plan.state.get('adopted'))
 
     def write_state(self, plan, venv, refresh=False, adopted=False):
         p = self.run.options
@@ -212,98 +163,3 @@ class Keep(Update):
         self.expose_and_link(plan)
         plan.scripts = self.scripts_of(plan.live)
         return plan.links.changed
-
-
-class AtomicUpdate(Update):
-    """A new generation, built beside the live venv and swapped in by a rename of the link at path."""
-
-    def apply(self, plan):
-        layout = self.run.layout
-        new = layout.next_generation()
-        moved_name = self.moved_name(plan)
-        swapped = None
-        self.new_dir(new)
-        try:
-            self.build(plan, new)
-            after = installed_packages(new)
-            if plan.after is None and plan.same_set(after):
-                # The inputs changed, the packages did not: the live venv stays, with its new fingerprint.
-                remove_generation(new)
-                plan.decide('refresh')
-                return self.sibling(Keep).apply(plan)
-            self.seal(plan, new, after)
-            self.write_state(plan, new)
-            swapped = swap(layout, new, plan.current, moved_name)
-            self.expose_and_link(plan)
-        except BaseException:
-            if swapped is not None:
-                swap_back(layout, swapped)
-            remove_generation(new)
-            raise
-        if swapped.moved and self.keeps_moved(plan):
-            plan.fields['migrated'] = swapped.moved
-        elif swapped.moved:
-            remove_tree(swapped.moved)
-            try:
-                os.unlink(layout.state_path(self.run.path))
-            except OSError:
-                pass
-        plan.fields['pruned'] = prune(layout, self.run.options['keep_generations'], new)
-        return True
-
-
-class InPlaceUpdate(Update):
-    """update=in_place: the change is installed into the venv at path; a fresh venv is built beside and renamed
-    into place, so that a kill leaves no half-built venv at path."""
-
-    def apply(self, plan):
-        if plan.fresh:
-            return self._replace(plan)
-        self.touching_live = True
-        plan.installer.install(plan.live)
-        if self.run.options['sync']:
-            self.sync(plan.installer, plan.live)
-        call_as(self.ctx.run_as, no_write_for_others, plan.live)
-        self.touching_live = False
-        self.seal(plan, plan.live)
-        self.publish(plan, plan.live, adopted=self.keeps_moved(plan))
-        return bool(changes(plan.before, plan.after)) or plan.links.changed
-
-    def _replace(self, plan):
-        layout = self.run.layout
-        build = os.path.join(layout.gens_dir, 'in-place-new')
-        self.new_dir(build)
-        moved = None
-        try:
-            self.build(plan, build)
-            from ansible_collections.venvkit.python.plugins.module_utils._venvkit.clone import relocate
-            call_as(self.ctx.run_as, relocate, build, build, self.run.path)
-            self.seal(plan, build)
-            plan.venv = self.run.path
-            if plan.current.kind in ('in_place', 'foreign_dir'):
-                moved = os.path.join(layout.gens_dir, self.moved_name(plan))
-                os.rename(self.run.path, moved)
-            elif plan.current.kind == 'empty':
-                os.rmdir(self.run.path)
-            elif plan.current.kind == 'dangling':
-                os.unlink(self.run.path)
-            os.rename(build, self.run.path)
-            try:
-                self.publish(plan, self.run.path)
-            except BaseException:
-                os.rename(self.run.path, build)
-                if moved:
-                    os.rename(moved, self.run.path)
-                    moved = None
-                raise
-        except BaseException:
-            if os.path.lexists(build):
-                remove_tree(build)
-            if moved and not os.path.lexists(self.run.path):
-                os.rename(moved, self.run.path)
-            raise
-        if moved and self.keeps_moved(plan):
-            plan.fields['migrated'] = moved
-        elif moved:
-            remove_tree(moved)
-        return True

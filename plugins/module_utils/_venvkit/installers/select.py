@@ -6,17 +6,16 @@
 """The one place that chooses the installer.
 
 Private to the venvkit.python collection. Importing an installer's file
-registers it; a third installer is a new file imported here, plus its name
-among the option's choices.
+registers it (base.register); the files this collection ships are imported
+when they are asked for, so that a run loads only the installer it uses. A
+third installer is a new file imported in ``_load``, plus its name among the
+option's choices.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-# Imported for their registration.
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import pip as _pip  # noqa: F401
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import uv as _uv  # noqa: F401
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.base import REGISTRY
 
 # installer=auto takes the first of these the target has.
@@ -27,14 +26,25 @@ AUTO_ORDER = ('uv', 'pip')
 SETTINGS = ('system_site_packages', 'seed_pip', 'uv')
 
 
+def _load(name):
+    """The installer class registered as name, its file imported on first use (None: no such installer)."""
+    # Written out, not computed: Ansible ships the module_utils that import statements name.
+    if name == 'uv' and name not in REGISTRY:
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import uv  # noqa: F401 pylint: disable=unused-import
+    elif name == 'pip' and name not in REGISTRY:
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers import pip  # noqa: F401 pylint: disable=unused-import
+    return REGISTRY.get(name)
+
+
 def select_installer(ctx, selection, choice='auto', **settings):
     """An installer for choice, the installer option (auto: the first of AUTO_ORDER the target has)."""
     if choice == 'auto':
         for name in AUTO_ORDER:
-            cls = REGISTRY[name]
+            cls = _load(name)
             if cls.locate(ctx.process.environ, uv=settings.get('uv')):
                 return cls(ctx, selection, **settings)
-    cls = REGISTRY.get(choice)
+    cls = _load(choice)
     if cls is None:
-        ctx.fail('installer: unknown installer %r; one of %s' % (choice, ', '.join(['auto'] + sorted(REGISTRY))))
+        known = sorted(set(REGISTRY) | set(AUTO_ORDER))
+        ctx.fail('installer: unknown installer %r; one of %s' % (choice, ', '.join(['auto'] + known)))
     return cls(ctx, selection, **settings)

@@ -10,7 +10,7 @@ from helpers import COLLECTIONS
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import PIP_VENV_OPTIONS, with_defaults
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.run import Run, StateHandler
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit import updates
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import builds, present, updates
 
 
 class Recorder(StateHandler):
@@ -56,17 +56,17 @@ class Current:
 @pytest.mark.parametrize('action, update, kind, expected', [
     ('none', 'atomic', 'generation', updates.Keep),
     ('refresh', 'in_place', 'in_place', updates.Keep),
-    ('update', 'atomic', 'generation', updates.AtomicUpdate),
-    ('create', 'atomic', 'missing', updates.AtomicUpdate),
-    ('update', 'in_place', 'in_place', updates.InPlaceUpdate),
-    ('recreate', 'in_place', 'foreign_dir', updates.InPlaceUpdate),
+    ('update', 'atomic', 'generation', builds.AtomicUpdate),
+    ('create', 'atomic', 'missing', builds.AtomicUpdate),
+    ('update', 'in_place', 'in_place', builds.InPlaceUpdate),
+    ('recreate', 'in_place', 'foreign_dir', builds.InPlaceUpdate),
     # A venv the module keeps as generations is never updated in place: in_place applies to what it finds.
-    ('update', 'in_place', 'generation', updates.AtomicUpdate),
+    ('update', 'in_place', 'generation', builds.AtomicUpdate),
 ])
 def test_select_update_picks_one_class_per_way_of_updating(action, update, kind, expected):
     plan = VenvPlan(Current(kind), base=None, fingerprint='f')
     plan.decide(action)
-    assert updates.select_update(plan, dict(update=update)) is expected
+    assert present.select_update(plan, dict(update=update)) is expected
 
 
 # The module run as Ansible runs it (args on stdin), writing on exit which parts of the engine it loaded.
@@ -80,8 +80,8 @@ atexit.register(dump)
 runpy.run_module('ansible_collections.venvkit.python.plugins.modules.pip_venv', run_name='__main__')
 '''
 
-# What only a build, a removal, a rollback, a wheelhouse or a PATH file needs.
-BUILDING = ('clone', 'sbom', 'removal', 'rollback', 'wheelhouse', 'exposure.plan')
+# What only a build, a removal, a rollback, a wheelhouse, a PATH file or another installer needs.
+BUILDING = ('builds', 'clone', 'sbom', 'removal', 'rollback', 'wheelhouse', 'exposure.plan', 'installers.uv')
 
 
 def _loaded(run, params, tmp_path):
@@ -98,8 +98,8 @@ def test_a_no_op_loads_none_of_the_code_that_builds_removes_or_rolls_back(run, t
     req = run.write('requirements.txt', 'vkdemo==1.0\n')
     params = run.params(requirements=[req])
     first, loaded = _loaded(run, params, tmp_path)
-    assert first['changed']
-    assert 'clone' in loaded and 'sbom' in loaded
+    assert first['changed'] and first['installer'] == 'pip'
+    assert 'builds' in loaded and 'sbom' in loaded and 'installers.pip' in loaded
     again, loaded = _loaded(run, params, tmp_path)
     assert not again['changed']
     assert [name for name in BUILDING if name in loaded] == []
