@@ -30,13 +30,12 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import 
     DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, remove_created, remove_tree)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
-    SEED_DISTRIBUTIONS, changes, console_scripts, format_packages, installed_packages, listing_signature)
+    SEED_DISTRIBUTIONS, changes, format_packages, installed_packages, listing_signature)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.select import (
     SETTINGS, select_installer)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.selection import Selection
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import (
     BasePython, find_python, health)
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.links import LinkPlan
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import RunAs
@@ -384,8 +383,6 @@ class Present(StateHandler):
                 plan.upgrade_reason(p['upgrade'])
         if plan.action in ('none', 'refresh'):
             plan.after = plan.before
-            plan.links = LinkPlan(self.run.path, p['link_scripts'], console_scripts(plan.live, owners=ctx.owners),
-                                  self.gate)
         return plan
 
     def _predict(self, plan, installer):

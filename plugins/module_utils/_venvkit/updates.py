@@ -131,10 +131,9 @@ class Preview(Update):
         elif plan.live is not None:
             # After an update the scripts are those of the live venv, plus or minus the change's.
             scripts = self.scripts_of(plan.live)
+        self.plan_links(plan, scripts or {})
         if plan.action in ('none', 'refresh'):
             require_usable(self.run.path, plan.live, self.run.options['usable_by'])
-        if plan.links is None:
-            self.plan_links(plan, scripts or {})
         plan.venv = plan.live
         plan.scripts = scripts
         return plan.builds or plan.links.changed
@@ -155,11 +154,10 @@ class Keep(Update):
     def apply(self, plan):
         plan.after = plan.before
         plan.venv = plan.live
-        if plan.links is None:
-            self.plan_links(plan, self.scripts_of(plan.live))
+        plan.scripts = self.scripts_of(plan.live)
+        self.plan_links(plan, plan.scripts)
         require_usable(self.run.path, plan.live, self.run.options['usable_by'])
         if plan.action == 'refresh' or plan.state.get('legacy'):
             self.write_state(plan, plan.live, refresh=True)
         self.expose_and_link(plan)
-        plan.scripts = self.scripts_of(plan.live)
         return plan.links.changed
