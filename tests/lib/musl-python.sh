@@ -22,85 +22,10 @@ cache="$VENVKIT_BUILD/musl-python"
 sources="$cache/sources"
 log="$cache/build.log"
 
-need_packages() {
-    missing=""
-    for tool in musl-gcc:musl-tools x86_64-linux-gnu-gcc:gcc make:make dpkg-source:dpkg-dev; do
-        command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool#*:}"
-    done
-    [ -n "$missing" ] || return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "musl-python: run as root once, or install:$missing" >&2
-        exit 1
-    fi
-    apt-get update -qq
-    # shellcheck disable=SC2086 # one package a word
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-}
-
-# apt-get and apt-cache with a source list and state of their own, so that
-# the machine's apt configuration and package lists are left alone.
 apt_dir="$cache/apt"
-apt_src() {
-    tool=$1
-    shift
-    "$tool" -o "Dir::Etc::SourceList=$apt_dir/sources.list" \
-        -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d" \
-        -o "Dir::State::Lists=$apt_dir/lists" \
-        -o "Dir::Cache=$apt_dir/cache" "$@"
-}
-
-# deb-src entries with the URIs and suites of the machine's Debian entries.
-write_source_list() {
-    rm -rf "$apt_dir"
-    mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -f "$f" ] || continue
-        sed -n 's/^[[:space:]]*deb[[:space:]]\(.*debian.*\)/deb-src \1/p' "$f"
-    done >"$apt_dir/sources.list"
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] || continue
-        awk '
-            function flush(i) {
-                if (deb && debian && !off) {
-                    for (i = 1; i <= n; i++) print lines[i]
-                    print ""
-                }
-                n = 0; deb = 0; debian = 0; off = 0
-            }
-            /^[[:space:]]*$/ { flush(); next }
-            /^Types:/ {
-                if ($0 ~ /[[:space:]]deb([[:space:]]|$)/) deb = 1
-                lines[++n] = "Types: deb-src"
-                next
-            }
-            /^URIs:/ && /debian/ { debian = 1 }
-            /^Enabled:[[:space:]]*[Nn]o/ { off = 1 }
-            { lines[++n] = $0 }
-            END { flush() }
-        ' "$f" >"$apt_dir/sources.list.d/${f##*/}"
-    done
-}
-
-# fetch_source PACKAGE: the newest version whose files can be downloaded.
-# The security archive lists versions whose source files it does not serve
-# (404); the previous version then comes from the main archive.
-fetch_source() {
-    versions=$(apt_src apt-cache showsrc "$1" | sed -n 's/^Version: //p' | sort -urV)
-    [ -n "$versions" ] || { echo "musl-python: no source package $1 in $apt_dir" >&2; exit 1; }
-    for version in $versions; do
-        rm -rf "$sources/part"
-        mkdir -p "$sources/part"
-        if (cd "$sources/part" && apt_src apt-get source -qq --download-only "$1=$version") >/dev/null 2>&1; then
-            mv "$sources/part"/* "$sources/"
-            rm -rf "$sources/part"
-            echo "musl-python: source $1 $version" >&2
-            return 0
-        fi
-        echo "musl-python: source $1 $version cannot be downloaded, trying an older one" >&2
-    done
-    echo "musl-python: no version of source package $1 could be downloaded" >&2
-    exit 1
-}
+who=musl-python
+# shellcheck source=tests/lib/debian-source.sh
+. "$(dirname "$0")/debian-source.sh"
 
 # What the sources directory holds once complete; a change fetches again.
 source_set="python3.11 zlib libffi pip-$pip_version"
@@ -194,7 +119,7 @@ if [ -x "$root/usr/bin/python3.11" ]; then
     exit 0
 fi
 
-need_packages
+need_packages musl-gcc:musl-tools x86_64-linux-gnu-gcc:gcc make:make dpkg-source:dpkg-dev
 echo "musl-python: building CPython for musl into $root (about 3 min on 2 cores; log: $log)" >&2
 work=$(mktemp -d "$cache/work.XXXXXX")
 building=1
