@@ -3,12 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""pip_venv's controller side: ships a wheelhouse archive in the module's own call.
+"""pip_venv's controller side: ships the archives named on the controller (wheelhouse.src, python_archive.src).
 
 With wheelhouse.src (a tar on the controller) the archive goes into the
 remote temporary directory with one file transfer, and the module gets its
-path and the SHA-256 computed here: it unpacks only bytes that match. Without
-it the module runs as any module does: no temporary directory, no transfer.
+path and the SHA-256 computed here: it unpacks only bytes that match.
+python_archive.src (a managed CPython) is shipped only when the target needs
+it: the module runs first with its name and SHA-256 alone, and answers
+``needs: python_archive`` (having written nothing) when that build is not
+installed; then it is shipped and the module runs again. Without either the
+module runs as any module does: no temporary directory, no transfer.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,20 +54,22 @@ def _untrusted(path):
     return None
 
 
-def _digest(path):
+def _digest(path, option):
     """sha256 of a regular file on the controller that only this user or root could have written."""
+    if not os.path.isabs(path):
+        raise AnsibleActionFail('%s must be an absolute path on the controller, not %s' % (option, path))
     why = _untrusted(path)
     if why:
-        raise AnsibleActionFail('wheelhouse.src %s: %s; refusing to ship it, since whoever could write it would '
-                                'choose what the targets install as root' % (path, why))
+        raise AnsibleActionFail('%s %s: %s; refusing to ship it, since whoever could write it would '
+                                'choose what the targets install as root' % (option, path, why))
     flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise AnsibleActionFail('wheelhouse.src %s cannot be read on the controller: %s' % (path, exc.strerror))
+        raise AnsibleActionFail('%s %s cannot be read on the controller: %s' % (option, path, exc.strerror))
     with os.fdopen(fd, 'rb') as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise AnsibleActionFail('wheelhouse.src %s is not a regular file on the controller' % path)
+            raise AnsibleActionFail('%s %s is not a regular file on the controller' % (option, path))
         digest = hashlib.sha256()
         for block in iter(lambda: handle.read(1 << 20), b''):
             digest.update(block)
@@ -78,28 +84,52 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
+        ship = []  # (option, key of the path in it, controller file, name on the target)
         wheelhouse = args.get('wheelhouse')
-        src = wheelhouse.get('src') if isinstance(wheelhouse, dict) else None
-        if not src:
+        if isinstance(wheelhouse, dict) and wheelhouse.get('src'):
+            if wheelhouse.get('archive') or wheelhouse.get('sha256'):
+                raise AnsibleActionFail('wheelhouse: src ships a controller file and sets archive and sha256 '
+                                        'itself; give src, or archive (with sha256 if it is not root\'s), not both')
+            src = os.path.expanduser(str(wheelhouse['src']))
+            args['wheelhouse'] = dict((k, v) for k, v in wheelhouse.items() if k != 'src')
+            args['wheelhouse']['sha256'] = _digest(src, 'wheelhouse.src')
+            ship.append(('wheelhouse', 'archive', src, 'wheelhouse.tar'))
+        python_archive = args.get('python_archive')
+        if isinstance(python_archive, dict) and python_archive.get('src'):
+            if python_archive.get('path'):
+                raise AnsibleActionFail('python_archive: give src (a file on the controller) or path (a file on '
+                                        'the target), not both')
+            src = os.path.expanduser(str(python_archive['src']))
+            digest = _digest(src, 'python_archive.src')
+            expected = python_archive.get('sha256')
+            if expected and expected != digest:
+                # A download that went wrong, or a file someone replaced: nothing reaches the target.
+                raise AnsibleActionFail('python_archive.src %s does not match python_archive.sha256 (expected %s, '
+                                        'got %s); refusing to ship it, nothing was sent to the target'
+                                        % (src, expected, digest))
+            args['python_archive'] = dict(name=python_archive.get('name') or os.path.basename(src), sha256=digest)
+            if not ship:
+                # Only when the target has not got that build: a run that needs it writes nothing first.
+                first = self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,
+                                             task_vars=task_vars)
+                if first.get('needs') != 'python_archive':
+                    result.update(first)
+                    return result
+            ship.append(('python_archive', 'path', src, 'python.tar.gz'))
+        if not ship:
             result.update(self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,
                                                task_vars=task_vars))
             return result
-        if wheelhouse.get('archive') or wheelhouse.get('sha256'):
-            raise AnsibleActionFail('wheelhouse: src ships a controller file and sets archive and sha256 itself; '
-                                    'give src, or archive (with sha256 if it is not root\'s), not both')
-        src = os.path.expanduser(str(src))
-        if not os.path.isabs(src):
-            raise AnsibleActionFail('wheelhouse.src must be an absolute path on the controller, not %s' % src)
-        digest = _digest(src)
         self._make_tmp_path()
         try:
-            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'wheelhouse.tar')
-            self._transfer_file(src, remote)
+            shipped = []
+            for option, key, src, name in ship:
+                remote = self._connection._shell.join_path(self._connection._shell.tmpdir, name)
+                self._transfer_file(src, remote)
+                args[option] = dict(args[option], **{key: remote})
+                shipped.append(remote)
             # Read, not run: no chmod on the target unless become needs one.
-            self._fixup_perms2((self._connection._shell.tmpdir, remote), execute=False)
-            shipped = dict(wheelhouse, archive=remote, sha256=digest)
-            shipped.pop('src')
-            args['wheelhouse'] = shipped
+            self._fixup_perms2([self._connection._shell.tmpdir] + shipped, execute=False)
             result.update(self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,
                                                task_vars=task_vars))
         finally:

@@ -95,8 +95,69 @@ options:
         not be writable by others; the run fails naming the one that is not.
       - When it resolves to another interpreter than the venv's, or the venv's interpreter was
         upgraded or removed, the venv is recreated.
+      - Or a version request, such as V(3.13), V(3.13.5) or V(>=3.12,<3.14) (a bare version matches
+        every release that starts with it). An interpreter of the system, in the directories above,
+        that satisfies it and has the C(venv) module comes first (the newest of them), unless
+        O(python_source) says otherwise; then the managed CPython of O(python_archive); then a managed
+        CPython installed before under O(managed_pythons). The result's RV(python.source) and
+        RV(python.reason) say which and why.
+      - The choice is kept with the venv. While that interpreter's file is unchanged and still
+        satisfies the request, a run starts no process to choose again; an interpreter of the system
+        installed later is taken when the venv is next rebuilt for another reason.
     type: str
     default: python3
+  python_source:
+    description:
+      - Where the interpreter of a version request in O(python) may come from.
+      - V(auto) takes one of the system's first, then a managed one.
+      - V(system) only the system's; V(managed) only a managed CPython.
+    type: str
+    choices: [auto, system, managed]
+    default: auto
+  python_archive:
+    description:
+      - A managed CPython for a version request in O(python): a python-build-standalone C(install_only)
+        archive (C(.tar.gz)), as uv installs them, named as that project names them
+        (C(cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz)); the name gives the
+        version and the platform, which must be the target's.
+      - It is installed once per host and build, into C(<managed_pythons>/cpython-<version>+<build>-<platform>),
+        a directory of root's that others cannot write, and shared by every venv built with it.
+      - Nothing is unpacked unless the bytes match the SHA-256. Only directories, regular files and
+        symbolic links that stay inside the tree are taken (no absolute names, no C(..), no devices or
+        hard links); the tree is unpacked under a new name, run once to check its version, and renamed
+        into place.
+      - In check mode it is unpacked into a private temporary directory, to predict from; nothing is
+        written under O(managed_pythons).
+      - A directory of that name holding another build is never replaced; the run fails naming both hashes.
+    type: dict
+    suboptions:
+      src:
+        description:
+          - The archive on the controller (an absolute path, of root's or the controller user's). The
+            module's action hashes it there and ships it only to targets that do not have that build yet.
+          - Mutually exclusive with O(python_archive.path).
+        type: str
+      path:
+        description:
+          - The archive on the target.
+        type: path
+      name:
+        description:
+          - The archive's file name, when O(python_archive.path) or O(python_archive.src) is named otherwise.
+        type: str
+      sha256:
+        description:
+          - The archive's SHA-256. Required with O(python_archive.path).
+          - With O(python_archive.src), the hash the archive must have (as published beside it): the
+            action refuses, before anything reaches the target, a file that does not match. Without it
+            the action hashes the file, and the target checks that what arrived is what was hashed.
+        type: str
+  managed_pythons:
+    description:
+      - Where managed CPythons are installed. It and every directory above it must belong to root and
+        not be writable by others.
+    type: path
+    default: /opt/venvkit/python
   requirements:
     description:
       - Requirements files on the target. C(-r) and C(-c) includes inside them are followed and
@@ -359,6 +420,15 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Current ansible-core on a host whose Python is older (Debian 12 has 3.11)
+  venvkit.python.pip_venv:
+    path: /opt/semaphore/venv
+    python: "3.13"
+    python_archive:
+      src: /srv/pythons/cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz
+    packages:
+      - ansible-core>=2.21,<2.22
+
 - name: Tools for Semaphore tasks in a venv
   venvkit.python.pip_venv:
     path: /opt/semaphore/venv
@@ -451,6 +521,33 @@ python:
       description: Its version.
       type: str
       sample: 3.12.8
+    base:
+      description: The interpreter the venv is built with (for a managed one installed in check mode, where it would be).
+      type: str
+      sample: /opt/venvkit/python/cpython-3.13.5+20250612-x86_64-unknown-linux-gnu/bin/python3
+    source:
+      description:
+        - V(given) when O(python) names the interpreter; for a version request V(system) or V(managed).
+      type: str
+      sample: managed
+    request:
+      description: The version request of O(python).
+      type: str
+      returned: for a version request
+      sample: "3.13"
+    reason:
+      description: Why that interpreter answers the request.
+      type: str
+      returned: for a version request
+      sample: "no interpreter of the system satisfies 3.13; CPython 3.13.5 from cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz"
+    sha256:
+      description: The SHA-256 of the managed CPython's archive.
+      type: str
+      returned: for a managed interpreter
+    installed:
+      description: Whether this run installed the managed CPython (in check mode, would install it).
+      type: bool
+      returned: for a version request
 packages:
   description: The installed distributions, name to version (after the run, or as predicted in check mode).
   returned: when state=present

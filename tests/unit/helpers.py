@@ -165,3 +165,8 @@ def pip_ran(started):
 
 def packages(venv):
     return installed_packages(venv)
+
+
+def process_runner(environ=None):
+    """The engine's process runner, as a run makes it."""
+    return process.Process(environ)

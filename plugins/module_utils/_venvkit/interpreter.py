@@ -60,11 +60,33 @@ def probe(executable, process, run_as=None):
     return lines[0], lines[1], lines[2]
 
 
+class Choice:
+    """The interpreter a venv gets: where it is (or will be), its version, where it comes from, and why."""
+
+    def __init__(self, path, version, source, reason, sha256=None, install=None):
+        self.path = path
+        self.version = version
+        self.source = source
+        self.reason = reason
+        self.sha256 = sha256
+        self.request = None
+        # The managed.Install to carry out before the path exists, or None.
+        self.install = install
+        # Where it stays (a managed one installed in check mode runs from a private directory).
+        self.final_path = install.python if install is not None else path
+
+    def describe(self):
+        return dict(request=self.request, source=self.source, reason=self.reason, sha256=self.sha256,
+                    installed=bool(self.install), path=self.final_path)
+
+
 class BasePython:
     """The interpreter of the python option: its path, file identity and (lazily) version."""
 
-    def __init__(self, path, recorded=None):
+    def __init__(self, path, recorded=None, chosen=None):
         self.path = path
+        # How a version request chose it (pythons.Choice.describe()), kept in the state; {} for a given one.
+        self.chosen = chosen or {}
         self.realpath = os.path.realpath(path)
         self.signature = file_signature(self.realpath)
         recorded = recorded or {}
@@ -82,9 +104,11 @@ class BasePython:
     def record(self, venv):
         """What the state keeps, to know without a process that nothing changed."""
         vreal = os.path.realpath(os.path.join(venv, 'bin', 'python'))
-        return dict(path=self.path, realpath=self.realpath, signature=self.signature,
-                    venv_realpath=vreal, venv_signature=file_signature(vreal) if os.path.exists(vreal) else None,
-                    version=self.version)
+        record = dict(path=self.path, realpath=self.realpath, signature=self.signature,
+                      venv_realpath=vreal, venv_signature=file_signature(vreal) if os.path.exists(vreal) else None,
+                      version=self.version)
+        record.update((k, v) for k, v in self.chosen.items() if k in ('request', 'source', 'reason', 'sha256'))
+        return record
 
 
 def health(venv, recorded, base, want_system_site, ctx):

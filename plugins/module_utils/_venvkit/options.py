@@ -68,6 +68,14 @@ PIP_VENV_OPTIONS = dict(
     generation=dict(type='str'),
     upgrade=dict(type='bool', default=False),
     python=dict(type='str', default='python3'),
+    python_source=dict(type='str', default='auto', choices=['auto', 'system', 'managed']),
+    python_archive=dict(type='dict', options=dict(
+        src=dict(type='str'),
+        path=dict(type='path'),
+        name=dict(type='str'),
+        sha256=dict(type='str'),
+    )),
+    managed_pythons=dict(type='path', default='/opt/venvkit/python'),
     requirements=dict(type='list', elements='path', default=[]),
     packages=dict(type='list', elements='str', default=[]),
     constraints=dict(type='list', elements='path', default=[]),
@@ -252,6 +260,51 @@ def _wheelhouse_problems(spec):
     return problems
 
 
+def _python_problems(p):
+    """The python options: a request, where its interpreter may come from, and the archive of a managed one."""
+    problems = []
+    problem = path_problem(p['managed_pythons'], 'managed_pythons')
+    if problem:
+        problems.append(problem)
+    if not (str(p['python'] or 'x')[0] in '0123456789=!<>~ ' or p['python_archive'] or p['python_source'] != 'auto'):
+        return problems  # an interpreter's name or path: the usual case, checked without the requests' code
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import archive_facts, parse_request
+    try:
+        request = parse_request(p['python'])
+    except VenvkitError as exc:
+        return problems + [exc.msg]
+    archive = p['python_archive']
+    if request is None and (p['python_source'] != 'auto' or archive):
+        problems.append('python_source and python_archive go with a version request in python (such as "3.13" or '
+                        '">=3.12"), and python is %r' % p['python'])
+    if not archive:
+        return problems
+    if p['python_source'] == 'system':
+        problems.append('python_archive installs a managed CPython, and python_source is system')
+    if archive.get('src') and archive.get('path'):
+        problems.append('python_archive: give src (a file on the controller, shipped when the target needs it) or '
+                        'path (a file on the target), not both')
+    if archive.get('src') and not str(archive['src']).startswith(('/', '~')):
+        problems.append('python_archive.src must be an absolute path on the controller, not %s' % archive['src'])
+    if archive.get('path'):
+        problem = path_problem(archive['path'], 'python_archive.path')
+        if problem:
+            problems.append(problem)
+    if (archive.get('sha256') or not archive.get('src')) and not re.fullmatch(r'[0-9a-f]{64}',
+                                                                              str(archive.get('sha256') or '')):
+        problems.append('python_archive.sha256 must be the archive\'s SHA-256, 64 lowercase hexadecimal digits '
+                        '(nothing is unpacked unverified)')
+    if not (archive.get('name') or archive.get('path') or archive.get('src')):
+        problems.append('python_archive: give src or path')
+    else:
+        try:
+            archive_facts(archive.get('name') or archive.get('path') or archive.get('src'))
+        except VenvkitError as exc:
+            problems.append(exc.msg)
+    return problems
+
+
 def input_problems(params):
     """Everything wrong with pip_venv's options that shows without the target: a list of messages."""
     return option_problems(with_defaults(PIP_VENV_OPTIONS, params))
@@ -289,6 +342,7 @@ def option_problems(p):
             if not name or not os.path.isabs(name) or any(c in name for c in '\n\r\0'):
                 problems.append('%s: files must be absolute paths on the target, got %r' % (option, name))
     problems += _inline_problems(p)
+    problems += _python_problems(p)
     for url in [p['index_url'] or None] + list(p['extra_index_urls']) + list(p['find_links']):
         if url is not None and (not url.strip() or any(c.isspace() for c in url)):
             problems.append('index options must be URLs or paths without spaces or newlines, got %r'

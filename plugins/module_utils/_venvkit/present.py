@@ -35,7 +35,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers
     SETTINGS, select_installer)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installers.selection import Selection
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import (
-    BasePython, find_python, health)
+    BasePython, Choice, find_python, health)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.lock import Lock
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.plan import VenvPlan
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.process import RunAs
@@ -120,6 +120,8 @@ class Present(StateHandler):
         self.live_before = None
         self.update = None
         self.sources = None
+        self.choice = None
+        self.installed_python = None
 
     def failure_note(self, msg):
         """msg, with what became of the venv that was live before the run."""
@@ -169,12 +171,9 @@ class Present(StateHandler):
         inputs = read_inputs(p, gate)
         self.run.secrets = sorted(set(self.run.secrets + secrets_in(inputs.texts)))
         self._admit(inputs)
-        python_path = find_python(p['python'], Trust())
-        if run_as is not None:
-            why = cannot_run(run_as.name, run_as.uid, set([run_as.gid]), python_path)
-            if why:
-                raise VenvkitError('owner: %s, and the venv\'s code runs as its owner; choose an interpreter the owner '
-                                   'can run, for example python: /usr/bin/python3' % why)
+        self.choice = self._choose_python(gate)
+        if self.choice.install is None:
+            self._owner_can_run(self.choice.path)
         self.ctx = Context(self.run.process, run_as, self.run.secrets, self.run.check_mode)
         installer = select_installer(self.ctx, Selection.from_options(p), p['installer'],
                                      **dict((name, p[name]) for name in SETTINGS))
@@ -183,7 +182,39 @@ class Present(StateHandler):
             from ansible_collections.venvkit.python.plugins.module_utils._venvkit.exposure.plan import PathExposure
             exposure = PathExposure.of_venv(p['expose'], os.path.join(self.run.path, 'bin'),
                                             check_mode=self.run.check_mode, diff_mode=self.run.diff_mode)
-        self.sources = (installer, inputs, python_path, exposure)
+        self.sources = (installer, inputs, exposure)
+
+    def _choose_python(self, gate):
+        """The interpreter of the python option: a path or name as given, or what answers a version request."""
+        p = self.run.options
+        if p['python_archive'] is None and p['python_source'] == 'auto' and not p['python'][:1].isdigit() \
+                and p['python'][:1] not in '=!<>~':
+            return Choice(find_python(p['python'], Trust()), None, 'given', 'python names the interpreter')
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import Chooser
+        recorded = self.run.layout.current().state.get('python')
+        return Chooser(p, self.run.process, recorded).choose(gate)
+
+    def _owner_can_run(self, python_path):
+        run_as = self.owner.run_as
+        if run_as is not None:
+            why = cannot_run(run_as.name, run_as.uid, set([run_as.gid]), python_path)
+            if why:
+                raise VenvkitError('owner: %s, and the venv\'s code runs as its owner; choose an interpreter the owner '
+                                   'can run, for example python: /usr/bin/python3' % why)
+
+    def _install_python(self):
+        """A managed CPython that the choice needs, installed (in check mode: into this run's private directory,
+        for the dry runs); returns whether the host changed."""
+        install = self.choice.install
+        if install is None:
+            return False
+        if self.run.check_mode:
+            self.choice.path = install.install(self.run.process, into=self.ctx.workdir())
+        else:
+            self.choice.path = install.install(self.run.process)
+            self.installed_python = install
+        self._owner_can_run(self.choice.path)
+        return True
 
     def lock(self):
         """Check mode: the lock if there is one. Otherwise the parent and generations directories are made, the
@@ -206,6 +237,7 @@ class Present(StateHandler):
                 yield lock
             except BaseException:
                 self.ctx.cleanup()
+                self._undo_python()
                 # A failed run leaves the generations directory as it found it, down to its times.
                 os.utime(self.run.layout.gens_dir, ns=(times.st_atime_ns, times.st_mtime_ns))
                 try:
@@ -221,9 +253,10 @@ class Present(StateHandler):
 
     def plan(self, lock):
         """The wheels where the installer looks, then the plan (which reads only)."""
-        installer, inputs, python_path, exposure = self.sources
+        installer, inputs, exposure = self.sources
         self.run.outcome.changed_if(self._unpack_wheelhouse(installer.selection))
-        return self.decide(installer, inputs, python_path, exposure)
+        self.run.outcome.changed_if(self._install_python())
+        return self.decide(installer, inputs, exposure)
 
     def writes(self, plan):
         """Always: an update builds, then compares what it built."""
@@ -273,6 +306,24 @@ class Present(StateHandler):
         self.run.outcome.set(wheelhouse=dict(changed=True, key=wheelhouse.key, dir=wheelhouse.dir))
         return True
 
+    def _interpreter_fields(self, plan):
+        """Where the base interpreter is, and, for a version request, how it was chosen."""
+        chosen = plan.base.chosen
+        if not chosen or chosen.get('source') == 'given':
+            return dict(base=plan.base.path, source='given')
+        return dict(base=chosen['path'], source=chosen['source'], request=chosen['request'], reason=chosen['reason'],
+                    sha256=chosen['sha256'], installed=chosen['installed'])
+
+    def _undo_python(self):
+        """A managed CPython this run installed goes with the failed run, unless the live venv uses it."""
+        install = self.installed_python
+        if install is None or install.made is None:
+            return
+        live = self.run.layout.current().venv if os.path.lexists(self.run.path) else None
+        if live and os.path.realpath(os.path.join(live, 'bin', 'python')).startswith(install.made + os.sep):
+            return
+        install.undo()
+
     def _make_dirs(self):
         """The parent (marked as the module's) and the generations directory; returns what was created."""
         layout = self.run.layout
@@ -319,7 +370,7 @@ class Present(StateHandler):
 
     # -- planning -------------------------------------------------------------
 
-    def decide(self, installer, inputs, python_path, exposure):
+    def decide(self, installer, inputs, exposure):
         """Decide what this run does; reads only (check mode may build a venv in a temporary directory)."""
         p = self.run.options
         ctx = self.ctx
@@ -328,7 +379,9 @@ class Present(StateHandler):
             raise VenvkitError('path %s is a symbolic link to %s, which this module did not make; refusing to '
                                'replace it. Remove the link, or choose another path' % (self.run.path, current.target))
         self.live_before = current.venv
-        base = BasePython(python_path, recorded=current.state.get('python'))
+        choice = self.choice
+        base = BasePython(choice.path, recorded=current.state.get('python'), chosen=choice.describe())
+        base.version = base.version or choice.version
         plan = VenvPlan(current, base, fingerprint(p, base, inputs, installer.name))
         plan.installer = installer
         if plan.live is None:
@@ -418,7 +471,7 @@ class Present(StateHandler):
             upgraded_from=ch.get('upgraded_from', []), removed=ch.get('removed', []),
             python=dict(path=os.path.join(self.run.path, 'bin', 'python'),
                         executable=os.path.realpath(os.path.join(plan.venv, 'bin', 'python')) if plan.venv else None,
-                        version=base_version))
+                        version=base_version, **self._interpreter_fields(plan)))
         if plan.scripts is not None:
             outcome.set(console_scripts=sorted(plan.scripts))
         outcome.set(links=plan.links.links(), links_changed=plan.links.summary())

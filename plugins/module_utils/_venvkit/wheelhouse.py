@@ -22,13 +22,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import hashlib
 import os
 import re
 import shutil
 import stat
 import tarfile
 
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.archives import open_archive, verified_copy
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, FILE_MODE, make_dirs, read_regular, temp_name)
@@ -92,51 +92,24 @@ class Wheelhouse:
         return members
 
     def _open_archive(self):
-        """The archive, opened without following a final link, and a regular file."""
+        """The archive, opened without following a final link, and a regular file (root's without sha256)."""
         if not self.archive:
             raise VenvkitError('wheelhouse: %s does not hold the wheels of %s (it holds %s), and no archive was '
                                'given to unpack there' % (self.dir, self.key, current_key(self.dir) or 'none'))
         real = self.archive if self.sha256 else self.gate.read(self.archive, 'the wheelhouse archive')
-        flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_NONBLOCK', 0)
-        try:
-            fd = os.open(real, flags)
-        except OSError as exc:
-            raise VenvkitError('wheelhouse: the archive %s cannot be read (%s)' % (self.archive, exc.strerror))
-        handle = os.fdopen(fd, 'rb')
-        st = os.fstat(handle.fileno())
-        if not stat.S_ISREG(st.st_mode) or (not self.sha256 and st.st_uid not in self.gate.admin.uids):
+        handle, st = open_archive(real, 'wheelhouse')
+        if not self.sha256 and st.st_uid not in self.gate.admin.uids:
             handle.close()
             raise VenvkitError('wheelhouse: %s is not a regular file of root\'s; refusing to unpack it (give '
                                'wheelhouse.sha256 to take a file of anyone\'s whose bytes match)' % self.archive)
         return handle
-
-    def _verified_copy(self, source, directory):
-        """source's bytes in a new file of ours in directory, opened for reading, if they match sha256."""
-        name = os.path.join(directory, '.venvkit-archive')
-        out = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
-        copy = os.fdopen(out, 'w+b')
-        try:
-            os.unlink(name)
-            digest = hashlib.sha256()
-            for block in iter(lambda: source.read(1 << 20), b''):
-                digest.update(block)
-                copy.write(block)
-            if digest.hexdigest() != self.sha256:
-                raise VenvkitError('wheelhouse: %s does not match its sha256 (expected %s, got %s): it changed '
-                                   'after the controller hashed it; refusing to unpack it, nothing was written'
-                                   % (self.archive, self.sha256, digest.hexdigest()))
-            copy.seek(0)
-        except BaseException:
-            copy.close()
-            raise
-        return copy
 
     def unpack_into(self, directory):
         """Write the archive's wheels into directory (empty, this run's own)."""
         handle = self._open_archive()
         if self.sha256:
             with handle:
-                handle = self._verified_copy(handle, directory)
+                handle = verified_copy(handle, directory, self.sha256, 'wheelhouse', self.archive)
         with handle:
             try:
                 with tarfile.open(fileobj=handle, mode='r:') as tar:

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) venvkit contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Managed CPython: a python-build-standalone install_only archive, verified, unpacked once per host and build.
+
+Private to the venvkit.python collection. Each build goes into its own
+directory of root's under managed_pythons (by default /opt/venvkit/python),
+named as the archive is without its suffix, and is shared by every venv
+built with it. Nothing is unpacked from bytes that did not match the
+archive's SHA-256 (archives.verified_copy). Only directories, regular files
+and symbolic links that stay inside the tree are taken: no absolute names or
+"..", no devices, FIFOs or hard links, nothing written through a link. The
+tree is unpacked into a new directory made exclusively beside its place,
+checked by running it (it must be the version its name says, from where it
+is), marked, and renamed into place: a failed or killed run leaves no
+directory that looks installed.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import stat
+import tarfile
+import zlib
+
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.archives import open_archive, verified_copy
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
+    DIR_MODE, FILE_MODE, Trust, make_dirs, read_regular, remove_created, temp_name)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import (
+    archive_facts, host_platform)
+
+MARKER = '.venvkit-python.json'
+_TOP = 'python/'
+_MAX_MEMBERS = 100000
+_MAX_BYTES = 2 << 30
+EXEC_MODE = 0o755
+
+
+def read_marker(directory):
+    """What the marker of an installed managed CPython says (root's file, in a directory of root's), or None."""
+    try:
+        data = read_regular(os.path.join(directory, MARKER), limit=65536, owners=Trust().uids,
+                            what='managed python marker')
+        facts = json.loads((data or b'').decode('utf-8'))
+    except (VenvkitError, ValueError):
+        return None
+    if not isinstance(facts, dict) or not all(isinstance(facts.get(k), str) for k in ('version', 'sha256', 'name')):
+        return None
+    st = os.lstat(directory)
+    if not stat.S_ISDIR(st.st_mode) or Trust().problem(st, last=True):
+        return None
+    return dict(facts, python=os.path.join(directory, 'bin', 'python3'))
+
+
+def installed_pythons(root):
+    """The managed CPythons installed under root: a list of markers (with 'python')."""
+    found = []
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return found
+    for name in names:
+        if name.startswith('cpython-'):
+            facts = read_marker(os.path.join(root, name))
+            if facts is not None:
+                found.append(facts)
+    return found
+
+
+class Install:
+    """Install spec (python_archive: path, name, sha256) under root, unless that build is there already."""
+
+    def __init__(self, root, spec, gate):
+        self.root = root
+        self.gate = gate
+        self.archive = spec.get('path')
+        self.name = os.path.basename(spec.get('name') or self.archive or '')
+        self.sha256 = spec.get('sha256')
+        dirname, self.version, self.platform = archive_facts(self.name)
+        self.dir = os.path.join(root, dirname)
+        self.python = os.path.join(self.dir, 'bin', 'python3')
+        self.created = []
+        self.made = None
+
+    def installed(self):
+        """True when this build is installed; a different build under the same name is refused."""
+        self.gate.write_dir(self.root, 'managed interpreters')
+        if not os.path.lexists(self.dir):
+            host = host_platform()
+            if self.platform != host:
+                raise VenvkitError('python_archive: %s is built for %s, and this host is %s'
+                                   % (self.name, self.platform, host))
+            return False
+        facts = read_marker(self.dir)
+        if facts is None:
+            raise VenvkitError('%s exists and is not a managed CPython of this module\'s (no marker of root\'s, or '
+                               'not a directory of root\'s that only root can write); refusing to use or replace it'
+                               % self.dir)
+        if facts['sha256'] != self.sha256:
+            raise VenvkitError('%s holds another build (sha256 %s) than python_archive %s (sha256 %s); refusing to '
+                               'replace an interpreter that venvs may use. Remove it once no venv uses it, or give '
+                               'the archive it came from' % (self.dir, facts['sha256'], self.name, self.sha256))
+        return True
+
+    def need_archive(self):
+        if not self.archive:
+            raise VenvkitError('python_archive: CPython %s (%s) is not installed in %s and no archive was given '
+                               'to install it from' % (self.version, self.name, self.root), needs='python_archive')
+
+    # -- writing --------------------------------------------------------------
+
+    def install(self, process, into=None):
+        """Unpack, check and mark the build; into (check mode: a private directory) instead of its place.
+
+        Returns the path of its python3.
+        """
+        self.need_archive()
+        parent = into or self.root
+        if into is None:
+            self.created = make_dirs(self.root, DIR_MODE)
+        new = os.path.join(parent, temp_name('.%s.venvkit-new-' % os.path.basename(self.dir)[:64]))
+        os.mkdir(new, DIR_MODE)  # exclusive: fails on anything already there
+        os.chmod(new, DIR_MODE)
+        try:
+            self._unpack(new)
+            self._check_runs(new, process)
+            final = os.path.join(into, os.path.basename(self.dir)) if into else self.dir
+            os.rename(new, final)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            remove_created(self.created)
+            raise
+        self.made = final if into is None else None
+        return os.path.join(final, 'bin', 'python3')
+
+    def undo(self):
+        """Remove what install() made (a run that failed later): no venv was built with it."""
+        if self.made:
+            shutil.rmtree(self.made, ignore_errors=True)
+            remove_created(self.created)
+            self.made = None
+
+    def _unpack(self, directory):
+        handle, dummy = open_archive(self.archive, 'python_archive')
+        with handle:
+            copy = verified_copy(handle, directory, self.sha256, 'python_archive', self.name)
+        with copy:
+            try:
+                with tarfile.open(fileobj=copy, mode='r:gz') as tar:
+                    self._extract(tar, directory)
+            except (tarfile.TarError, EOFError, zlib.error) as exc:
+                raise VenvkitError('python_archive: %s is not a gzip-compressed tar archive: %s' % (self.name, exc))
+
+    def _extract(self, tar, directory):
+        links = set()
+        count = total = 0
+        for member in tar:
+            count += 1
+            total += max(member.size, 0)
+            if count > _MAX_MEMBERS or total > _MAX_BYTES:
+                raise VenvkitError('python_archive: %s holds more than %d entries or %d bytes; refusing to unpack it'
+                                   % (self.name, _MAX_MEMBERS, _MAX_BYTES))
+            relative = self._relative(member)
+            if relative is None:
+                continue
+            parts = relative.split('/')
+            for depth in range(1, len(parts)):
+                if '/'.join(parts[:depth]) in links:
+                    raise VenvkitError('python_archive: %s: %r would be written through the link %s; refusing to '
+                                       'unpack it' % (self.name, member.name, '/'.join(parts[:depth])))
+            target = os.path.join(directory, relative)
+            make_dirs(os.path.dirname(target), DIR_MODE)  # parents an archive does not list first
+            if member.isdir():
+                if not os.path.isdir(target) or os.path.islink(target):
+                    os.mkdir(target, DIR_MODE)
+                os.chmod(target, DIR_MODE)
+            elif member.isfile():
+                mode = EXEC_MODE if member.mode & 0o111 else FILE_MODE
+                out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), mode)
+                with os.fdopen(out, 'wb') as dest:
+                    shutil.copyfileobj(tar.extractfile(member), dest)
+                    os.fchmod(dest.fileno(), mode)
+            else:
+                self._link_inside(member, relative)
+                os.symlink(member.linkname, target)
+                links.add(relative)
+
+    def _relative(self, member):
+        """member's name below python/, checked; None for python/ itself."""
+        name = member.name[2:] if member.name.startswith('./') else member.name
+        if name.rstrip('/') == 'python':
+            if not member.isdir():
+                raise VenvkitError('python_archive: %s: python is not a directory' % self.name)
+            return None
+        parts = name.rstrip('/').split('/')
+        if (not name.startswith(_TOP) or name.startswith('/') or any(p in ('', '.', '..') for p in parts[1:])
+                or '\0' in name):
+            raise VenvkitError('python_archive: %s holds %r, outside its python/ directory (only relative names '
+                               'below python/, no "..", are taken); refusing to unpack it' % (self.name, member.name))
+        if not (member.isdir() or member.isfile() or member.issym()):
+            raise VenvkitError('python_archive: %s holds %r, a %s; only directories, regular files and symbolic '
+                               'links are taken; refusing to unpack it'
+                               % (self.name, member.name, 'hard link' if member.islnk() else 'device or FIFO'))
+        return '/'.join(parts[1:])
+
+    def _link_inside(self, member, relative):
+        target = member.linkname
+        resolved = os.path.normpath(os.path.join(os.path.dirname(relative), target))
+        if not target or os.path.isabs(target) or resolved == '..' or resolved.startswith('../'):
+            raise VenvkitError('python_archive: %s holds the link %r -> %r, which points outside the tree; refusing '
+                               'to unpack it' % (self.name, member.name, target))
+
+    def _check_runs(self, directory, process):
+        python = os.path.join(directory, 'bin', 'python3')
+        rc, out, err = process.run([python, '-I', '-c', 'import platform, venv, ensurepip; '
+                                    'print(platform.python_version())'], 'checking %s' % python)
+        version = out.strip()
+        if rc != 0 or version != self.version:
+            raise VenvkitError('python_archive: %s, unpacked, %s; refusing to install it'
+                               % (self.name, 'holds CPython %s, not %s as its name says' % (version, self.version)
+                                  if rc == 0 else 'does not run on this host (%s)'
+                                  % ((err or out).strip().splitlines() or ['exit %d' % rc])[-1]))
+        marker = json.dumps(dict(name=self.name, version=self.version, platform=self.platform, sha256=self.sha256),
+                            indent=1, sort_keys=True) + '\n'
+        out_fd = os.open(os.path.join(directory, MARKER), os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | getattr(os, 'O_NOFOLLOW', 0), FILE_MODE)
+        with os.fdopen(out_fd, 'w') as dest:
+            dest.write(marker)
+            os.fchmod(dest.fileno(), FILE_MODE)

@@ -1,0 +1,187 @@
+"""Managed CPython: a python-build-standalone install_only archive, verified and unpacked safely (managed.py).
+
+The archives here hold a stand-in interpreter (a shell script that answers
+the checks as CPython 3.13.5 would): what is tested is what the module does
+with an archive. tests/managed/ builds venvs with a real one.
+"""
+
+import hashlib
+import io
+import json
+import os
+import stat
+import tarfile
+
+import pytest
+
+import helpers
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import managed, pythons
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
+
+PLATFORM = pythons.host_platform()
+NAME = 'cpython-3.13.5+20250612-%s-install_only.tar.gz' % PLATFORM
+DIRNAME = NAME[:-len('-install_only.tar.gz')]
+
+
+def info(name, kind=tarfile.REGTYPE, data=b'', mode=0o644, link=''):
+    member = tarfile.TarInfo(name)
+    member.type = kind
+    member.mode = mode
+    member.linkname = link
+    member.size = len(data) if kind == tarfile.REGTYPE else 0
+    return member, data
+
+
+def interpreter(version='3.13.5'):
+    """The members of an install_only tree whose python3 answers as `version`."""
+    script = ('#!/bin/sh\necho %s\n' % version).encode()
+    return [info('python', tarfile.DIRTYPE, mode=0o755), info('python/bin', tarfile.DIRTYPE, mode=0o755),
+            info('python/bin/python3.13', data=script, mode=0o755),
+            info('python/bin/python3', tarfile.SYMTYPE, link='python3.13'),
+            info('python/lib', tarfile.DIRTYPE, mode=0o755),
+            info('python/lib/python3.13', tarfile.DIRTYPE, mode=0o755),
+            info('python/lib/python3.13/os.py', data=b'# os\n')]
+
+
+def write_archive(path, members):
+    with tarfile.open(path, 'w:gz', format=tarfile.GNU_FORMAT) as tar:
+        for member, data in members:
+            tar.addfile(member, io.BytesIO(data) if member.isfile() else None)
+    with open(path, 'rb') as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+@pytest.fixture
+def place(tmp_path):
+    """A managed_pythons directory (not made yet) under a parent of root's, and an archive beside it."""
+    os.chmod(str(tmp_path), 0o755)
+    root = str(tmp_path / 'opt' / 'python')
+    archive = str(tmp_path / NAME)
+
+    def install(members=None, sha256=None, name=NAME, into=None):
+        digest = write_archive(archive, interpreter() if members is None else members)
+        spec = dict(path=archive, name=name, sha256=sha256 or digest)
+        unit = managed.Install(root, spec, Gate())
+        if not unit.installed():
+            unit.install(helpers.process_runner(), into=into)
+        return unit
+    install.root = root
+    install.parent = str(tmp_path / 'opt')
+    install.archive = archive
+    return install
+
+
+def test_an_archive_is_installed_once_under_its_own_name_with_modes_of_its_own(place):
+    unit = place(members=interpreter()[:2] + [info('python/bin/python3.13', data=b'#!/bin/sh\necho 3.13.5\n',
+                                                   mode=0o6777)] + interpreter()[3:])
+    top = os.path.join(place.root, DIRNAME)
+    assert unit.python == os.path.join(top, 'bin', 'python3') and os.path.realpath(unit.python).endswith('python3.13')
+    assert sorted(os.listdir(place.root)) == [DIRNAME]
+    modes = dict((os.path.relpath(os.path.join(d, n), top), stat.S_IMODE(os.lstat(os.path.join(d, n)).st_mode))
+                 for d, dirs, files in os.walk(top) for n in dirs + files if not os.path.islink(os.path.join(d, n)))
+    # setuid, setgid and write for others are not taken from the archive.
+    assert modes['bin/python3.13'] == 0o755 and modes['lib/python3.13/os.py'] == 0o644
+    assert modes['bin'] == modes['lib'] == 0o755 and stat.S_IMODE(os.stat(top).st_mode) == 0o755
+    marker = json.load(open(os.path.join(top, managed.MARKER)))
+    assert marker == dict(name=NAME, version='3.13.5', platform=PLATFORM, sha256=unit.sha256)
+    assert [m['version'] for m in managed.installed_pythons(place.root)] == ['3.13.5']
+    # The same build again: installed, nothing unpacked.
+    again = managed.Install(place.root, dict(path=place.archive, name=NAME, sha256=unit.sha256), Gate())
+    assert again.installed()
+
+
+def test_another_build_under_the_same_name_is_never_replaced(place):
+    first = place()
+    other = write_archive(place.archive, interpreter() + [info('python/extra.txt', data=b'x')])
+    unit = managed.Install(place.root, dict(path=place.archive, name=NAME, sha256=other), Gate())
+    with pytest.raises(VenvkitError) as error:
+        unit.installed()
+    assert first.sha256 in error.value.msg and other in error.value.msg and 'refusing to replace' in error.value.msg
+
+
+def test_bytes_that_do_not_match_the_sha256_are_never_unpacked(place):
+    with pytest.raises(VenvkitError) as error:
+        place(sha256='0' * 64)
+    assert 'does not match its sha256' in error.value.msg and 'nothing was written' in error.value.msg
+    assert not os.path.lexists(place.parent)
+
+
+HOSTILE = [
+    ('absolute', [info('/etc/venvkit-owned', data=b'x')], 'outside its python/ directory'),
+    ('dot-dot', [info('python/../../venvkit-owned', data=b'x')], 'outside its python/ directory'),
+    ('beside python/', [info('other/file', data=b'x')], 'outside its python/ directory'),
+    ('link out, absolute', [info('python/lib/evil', tarfile.SYMTYPE, link='/etc')], 'points outside the tree'),
+    ('link out, relative', [info('python/lib/evil', tarfile.SYMTYPE, link='../../..')], 'points outside the tree'),
+    ('write through a link', [info('python/lib/sub', tarfile.SYMTYPE, link='python3.13'),
+                              info('python/lib/sub/planted.py', data=b'x')], 'written through the link'),
+    ('hard link', [info('python/lib/hard', tarfile.LNKTYPE, link='python/bin/python3.13')], 'hard link'),
+    ('fifo', [info('python/lib/fifo', tarfile.FIFOTYPE)], 'device or FIFO'),
+    ('device', [info('python/lib/null', tarfile.CHRTYPE)], 'device or FIFO'),
+    ('python/ a link', [info('python', tarfile.SYMTYPE, link='/tmp')], 'python is not a directory'),
+]
+
+
+@pytest.mark.parametrize('case, extra, words', HOSTILE, ids=[case[0] for case in HOSTILE])
+def test_hostile_members_refuse_the_whole_archive_and_leave_nothing(place, tmp_path, case, extra, words):
+    members = interpreter()
+    members = members + extra if case != 'python/ a link' else extra + members[1:]
+    with pytest.raises(VenvkitError) as error:
+        place(members=members)
+    assert words in error.value.msg and NAME in error.value.msg
+    assert not os.path.lexists(place.root), os.listdir(place.root)
+    assert not os.path.lexists('/etc/venvkit-owned') and not os.path.lexists(str(tmp_path / 'venvkit-owned'))
+
+
+def test_an_archive_whose_interpreter_is_not_the_version_its_name_says_is_refused(place):
+    with pytest.raises(VenvkitError) as error:
+        place(members=interpreter('3.13.4'))
+    assert 'holds CPython 3.13.4, not 3.13.5' in error.value.msg
+    assert not os.path.lexists(place.root)
+
+
+def test_an_archive_for_another_platform_is_refused_before_anything(place):
+    other = NAME.replace(PLATFORM, 'aarch64-unknown-linux-gnu' if 'x86_64' in PLATFORM else 'x86_64-unknown-linux-gnu')
+    with pytest.raises(VenvkitError) as error:
+        place(name=other)
+    assert 'is built for' in error.value.msg and PLATFORM in error.value.msg
+    assert not os.path.lexists(place.root)
+
+
+def test_not_a_gzip_tar_is_named(place):
+    with open(place.archive, 'wb') as handle:
+        handle.write(b'not an archive')
+    digest = hashlib.sha256(b'not an archive').hexdigest()
+    unit = managed.Install(place.root, dict(path=place.archive, name=NAME, sha256=digest), Gate())
+    assert not unit.installed()
+    with pytest.raises(VenvkitError) as error:
+        unit.install(helpers.process_runner())
+    assert 'is not a gzip-compressed tar archive' in error.value.msg and not os.path.lexists(place.root)
+
+
+def test_check_mode_installs_into_the_private_directory_only(place, tmp_path):
+    scratch = tmp_path / 'scratch'
+    scratch.mkdir(mode=0o700)
+    unit = place(into=str(scratch))
+    assert not os.path.lexists(place.root)
+    assert os.listdir(str(scratch)) == [DIRNAME] and unit.made is None
+
+
+def test_without_the_archive_the_module_asks_for_it_and_writes_nothing(run, tmp_path):
+    root = str(tmp_path / 'managed')
+    error = run.fails(python='3.13', python_source='managed', managed_pythons=root,
+                      python_archive=dict(name=NAME, sha256='a' * 64), packages=['vkdemo'])
+    assert error.details.get('needs') == 'python_archive'
+    assert not os.path.lexists(root) and not os.path.lexists(run.path)
+    assert not os.path.lexists(os.path.join(run.root, '.venv.venvkit'))
+
+
+def test_a_run_that_fails_after_installing_the_interpreter_takes_it_away(run, tmp_path):
+    root = str(tmp_path / 'managed')
+    archive = str(tmp_path / NAME)
+    digest = write_archive(archive, interpreter())
+    # The stand-in cannot make a venv: the run fails after the install.
+    error = run.fails(python='3.13', python_source='managed', managed_pythons=root,
+                      python_archive=dict(path=archive, sha256=digest), packages=['vkdemo'])
+    assert error.msg
+    assert not os.path.lexists(root) and not os.path.lexists(run.path)
