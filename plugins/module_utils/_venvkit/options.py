@@ -184,6 +184,9 @@ def package_problem(spec):
     if spec.strip().startswith('-'):
         return ('packages: %r is an option, not a requirement; pip options belong in pip_args, '
                 'requirements files in requirements' % spec)
+    if spec.strip()[0] in '<>=!~,':
+        return ('packages: %r names no package, only versions; a YAML list written [a>=1,<2] splits at the '
+                'comma, so quote the whole specifier: ["a>=1,<2"]' % spec)
     return None
 
 

@@ -31,6 +31,14 @@ def test_options_are_not_packages(run, spec):
     assert not os.path.lexists(run.path)
 
 
+@pytest.mark.parametrize('spec', ['<2.22', '>=1.0', '==2.0', '~=1.0', ',<2'])
+def test_a_specifier_split_from_its_name_is_refused(run, spec):
+    # packages: [vkdemo>=1.0,<2.22] in YAML's flow style gives 'vkdemo>=1.0' and '<2.22'.
+    error = run.fails(packages=['vkdemo>=1.0', spec])
+    assert repr(spec) in error.msg and 'names no package' in error.msg and 'quote' in error.msg
+    assert not os.path.lexists(run.path)
+
+
 @pytest.mark.parametrize('arg', ['--target=/tmp/x', '--prefix', '--root=/', '--user', '-t/tmp/x'])
 def test_pip_args_that_install_elsewhere_are_refused(run, arg):
     error = run.fails(packages=['vkdemo==1.0'], pip_args=[arg])
