@@ -10,6 +10,7 @@ Run nox from the dev venv (tests/lib/bootstrap.sh makes it): .venv/bin/nox.
 """
 
 import difflib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -340,6 +341,25 @@ def molecule_systemd(session: nox.Session) -> None:
     # jmespath: a package to add, for a change of the package set alone.
     with index.Server(index.wheels('systemd', '3.11 3.13', ['httpx[cli]', 'jmespath'])) as server:
         molecule(session, 'systemd', artifact_env(session, server.url))
+
+
+def managed_python() -> tuple[str, str]:
+    """The relocatable CPython 3.13 archive tests/lib/cpython.sh builds (cached), and its SHA-256."""
+    archive = subprocess.run(['sh', 'tests/lib/cpython.sh'], check=True, stdout=subprocess.PIPE,
+                             text=True).stdout.strip()
+    return archive, hashlib.sha256(Path(archive).read_bytes()).hexdigest()
+
+
+@nox.session(name='molecule-managed', python=False)
+def molecule_managed(session: nox.Session) -> None:
+    """Managed interpreters on Debian 12 runners with no network: the runner playbook with venv_python "3.13"
+    gets ansible-core 2.21 on a CPython shipped from the controller, shared, predicted by check mode;
+    a tampered archive is refused with nothing written."""
+    images(session, 'bookworm-systemd')
+    archive, digest = managed_python()
+    with index.Server(index.wheels('managed', '3.13', ['ansible-core>=2.21,<2.22'])) as server:
+        molecule(session, 'managed', artifact_env(session, server.url, VENVKIT_PYTHON_ARCHIVE=archive,
+                                                  VENVKIT_PYTHON_ARCHIVE_SHA256=digest))
 
 
 @nox.session(name='semaphore-guide', python=False)

@@ -114,6 +114,7 @@ class ActionModule(ActionBase):
                                              task_vars=task_vars)
                 if first.get('needs') != 'python_archive':
                     result.update(first)
+                    result['python_archive_shipped'] = False
                     return result
             ship.append(('python_archive', 'path', src, 'python.tar.gz'))
         if not ship:
@@ -132,6 +133,8 @@ class ActionModule(ActionBase):
             self._fixup_perms2([self._connection._shell.tmpdir] + shipped, execute=False)
             result.update(self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,
                                                task_vars=task_vars))
+            if 'python_archive' in [option for option, dummy, dummy, dummy in ship]:
+                result['python_archive_shipped'] = True
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result

@@ -116,7 +116,7 @@ options:
     default: auto
   python_archive:
     description:
-      - A managed CPython for a version request in O(python): a python-build-standalone C(install_only)
+      - A managed CPython for a version request in O(python), as a python-build-standalone C(install_only)
         archive (C(.tar.gz)), as uv installs them, named as that project names them
         (C(cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz)); the name gives the
         version and the platform, which must be the target's.
@@ -148,7 +148,7 @@ options:
       sha256:
         description:
           - The archive's SHA-256. Required with O(python_archive.path).
-          - With O(python_archive.src), the hash the archive must have (as published beside it): the
+          - With O(python_archive.src), the hash the archive must have, as published beside it. The
             action refuses, before anything reaches the target, a file that does not match. Without it
             the action hashes the file, and the target checks that what arrived is what was hashed.
         type: str
@@ -548,6 +548,17 @@ python:
       description: Whether this run installed the managed CPython (in check mode, would install it).
       type: bool
       returned: for a version request
+python_archive_shipped:
+  description: Whether the action sent O(python_archive.src) to the target, which it does only when the target
+    has not got that build.
+  returned: with O(python_archive.src)
+  type: bool
+needs:
+  description:
+    - V(python_archive) when the run needs the archive of O(python_archive) and was given its name and hash only;
+      nothing was written. The action then ships O(python_archive.src) and runs the module again.
+  returned: on that failure
+  type: str
 packages:
   description: The installed distributions, name to version (after the run, or as predicted in check mode).
   returned: when state=present
