@@ -157,7 +157,11 @@ generations:
       description: When a rollback last made it live, if one did.
       type: str
     python:
-      description: Its interpreter's version and real path.
+      description:
+        - Its interpreter, C(version) and real path (C(interpreter)); C(source) is V(given) when
+          O(venvkit.python.pip_venv#module:python) named it, V(system) or V(managed) when a version
+          request chose it, with the C(request), the C(reason) and, for a managed CPython, the C(sha256)
+          of the archive it was installed from.
       type: dict
     fingerprint:
       description: The fingerprint of the inputs it was built from.

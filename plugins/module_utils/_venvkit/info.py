@@ -44,19 +44,27 @@ class VenvInfo:
         self.path = params['path']
         self.layout = Layout(self.path)
 
+    @staticmethod
+    def _python(recorded):
+        """The generation's interpreter: version and path, and how a version request chose it."""
+        python = dict(version=recorded.get('version'), interpreter=recorded.get('realpath'),
+                      source=recorded.get('source') or 'given')
+        python.update((k, recorded[k]) for k in ('request', 'reason', 'sha256') if recorded.get(k))
+        return python
+
     def _generation(self, venv, state_path, live):
         state = read_state(state_path)
         entry = dict(
             id=os.path.basename(venv) if venv != self.path else 'in-place', path=venv, live=live,
             built=_when(state.get('created')), activated=_when(state.get('activated')),
-            python=dict(version=(state.get('python') or {}).get('version'),
-                        interpreter=(state.get('python') or {}).get('realpath')),
+            python=self._python(state.get('python') or {}),
             fingerprint=state.get('fingerprint'), installer=state.get('installer'),
             packages=installed_packages(venv), console_scripts=sorted(console_scripts(venv)))
         document = sbom.read(state_path)
         if document is not None:
             # A bill of materials is the truth only while the packages are still those it lists.
-            listed = dict((c.get('name'), c.get('version')) for c in document.get('components', []))
+            listed = dict((c.get('name'), c.get('version')) for c in document.get('components', [])
+                          if c.get('type') == 'library')
             entry['sbom_stale'] = listed != entry['packages']
         if self.params.get('verify'):
             entry['files_changed'] = ['%s (%s)' % item for item in changed_files(venv)]

@@ -24,6 +24,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import shutil
 import stat
 import tarfile
@@ -33,14 +34,37 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.archives i
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, FILE_MODE, Trust, make_dirs, read_regular, remove_created, temp_name)
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import (
-    archive_facts, host_platform)
 
+# python-build-standalone's archive names: cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz
+ARCHIVE_NAME = re.compile(r'(?P<dir>cpython-(?P<version>[0-9]+\.[0-9]+\.[0-9]+)(?:\+[A-Za-z0-9.]+)?'
+                          r'-(?P<platform>[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+))'
+                          r'-install_only(?:_stripped)?\.tar\.gz\Z')
 MARKER = '.venvkit-python.json'
 _TOP = 'python/'
 _MAX_MEMBERS = 100000
 _MAX_BYTES = 2 << 30
 EXEC_MODE = 0o755
+
+
+def archive_facts(name):
+    """(directory name, version, platform) of a python-build-standalone install_only archive's file name."""
+    match = ARCHIVE_NAME.match(os.path.basename(str(name or '')))
+    if not match:
+        raise VenvkitError('python_archive: %r is not named as python-build-standalone names its install_only '
+                           'archives (cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz); the '
+                           'name says which version it holds' % name)
+    return match.group('dir'), match.group('version'), match.group('platform')
+
+
+def host_platform():
+    """The target's python-build-standalone platform: x86_64-unknown-linux-gnu and the like."""
+    machine = os.uname()[4]
+    machine = {'arm64': 'aarch64', 'amd64': 'x86_64'}.get(machine, machine)
+    try:
+        glibc = bool(os.confstr('CS_GNU_LIBC_VERSION'))  # the C library this module runs on
+    except (ValueError, OSError):
+        glibc = False
+    return '%s-unknown-linux-%s' % (machine, 'gnu' if glibc else 'musl')
 
 
 def read_marker(directory):

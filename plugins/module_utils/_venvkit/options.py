@@ -272,7 +272,8 @@ def _python_problems(p):
     if not (str(p['python'] or 'x')[0] in '0123456789=!<>~ ' or p['python_archive'] or p['python_source'] != 'auto'):
         return problems  # an interpreter's name or path: the usual case, checked without the requests' code
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import archive_facts, parse_request
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import archive_facts
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import parse_request
     try:
         request = parse_request(p['python'])
     except VenvkitError as exc:

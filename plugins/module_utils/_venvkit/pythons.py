@@ -27,10 +27,6 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interprete
     SYSTEM_PATH, Choice, file_signature, find_python)
 
 _CLAUSE = re.compile(r'\s*(==|!=|>=|<=|~=|>|<)?\s*([0-9]+(?:\.[0-9]+){0,2})(\.\*)?\s*\Z')
-# python-build-standalone's archive names: cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz
-ARCHIVE_NAME = re.compile(r'(?P<dir>cpython-(?P<version>[0-9]+\.[0-9]+\.[0-9]+)(?:\+[A-Za-z0-9.]+)?'
-                          r'-(?P<platform>[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+))'
-                          r'-install_only(?:_stripped)?\.tar\.gz\Z')
 _SYSTEM_NAME = re.compile(r'python3(\.[0-9]+)?\Z')
 _PROBE = ('import sys, importlib.util as u; print(".".join(map(str, sys.version_info[:3]))); '
           'print(bool(u.find_spec("venv") and u.find_spec("ensurepip")))')
@@ -92,27 +88,6 @@ def parse_request(text):
             raise VenvkitError('python: %r: ~= needs at least two parts, such as ~=3.12' % text)
         clauses.append((op, version_tuple(version), bool(star)))
     return Request(text, clauses)
-
-
-def archive_facts(name):
-    """(directory name, version, platform) of a python-build-standalone install_only archive's file name."""
-    match = ARCHIVE_NAME.match(os.path.basename(str(name or '')))
-    if not match:
-        raise VenvkitError('python_archive: %r is not named as python-build-standalone names its install_only '
-                           'archives (cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz); the '
-                           'name says which version it holds' % name)
-    return match.group('dir'), match.group('version'), match.group('platform')
-
-
-def host_platform():
-    """The target's python-build-standalone platform: x86_64-unknown-linux-gnu and the like."""
-    machine = os.uname()[4]
-    machine = {'arm64': 'aarch64', 'amd64': 'x86_64'}.get(machine, machine)
-    try:
-        glibc = bool(os.confstr('CS_GNU_LIBC_VERSION'))  # the C library this module runs on
-    except (ValueError, OSError):
-        glibc = False
-    return '%s-unknown-linux-%s' % (machine, 'gnu' if glibc else 'musl')
 
 
 def _listdir(path):

@@ -49,8 +49,24 @@ def hashes_of(document):
     return found
 
 
-def build(path, packages, hashes, installer):
-    """The document for a venv reached at path holding packages ({name: version})."""
+def interpreter(python):
+    """The interpreter a venv runs on, as a component: its version, where it came from, and for a managed CPython
+    the SHA-256 of the archive it was installed from."""
+    version = python.get('version') or 'unknown'
+    component = {'type': 'platform', 'bom-ref': 'python', 'name': 'CPython', 'version': version,
+                 'purl': 'pkg:generic/cpython@%s' % version,
+                 'properties': [{'name': 'venvkit:python:path', 'value': python.get('realpath') or ''},
+                                {'name': 'venvkit:python:source', 'value': python.get('source') or 'given'}]}
+    if python.get('request'):
+        component['properties'].append({'name': 'venvkit:python:request', 'value': python['request']})
+    if python.get('sha256'):
+        component['hashes'] = [{'alg': 'SHA-256', 'content': python['sha256']}]
+    return component
+
+
+def build(path, packages, hashes, installer, python=None):
+    """The document for a venv reached at path holding packages ({name: version}), run by python (the state's
+    record of its interpreter)."""
     components = []
     for name in sorted(packages):
         version = packages[name]
@@ -60,6 +76,9 @@ def build(path, packages, hashes, installer):
         if digest:
             component['hashes'] = [{'alg': 'SHA-256', 'content': digest}]
         components.append(component)
+    libraries = [c['bom-ref'] for c in components]
+    if python:
+        components.append(interpreter(python))
     return {
         'bomFormat': 'CycloneDX',
         'specVersion': SPEC_VERSION,
@@ -73,7 +92,8 @@ def build(path, packages, hashes, installer):
             'component': {'type': 'application', 'bom-ref': 'venv', 'name': path},
         },
         'components': components,
-        'dependencies': [{'ref': 'venv', 'dependsOn': [c['bom-ref'] for c in components]}],
+        'dependencies': [{'ref': 'venv', 'dependsOn': [c['bom-ref'] for c in components]}]
+        + ([{'ref': ref, 'dependsOn': ['python']} for ref in libraries] if python else []),
     }
 
 

@@ -98,7 +98,8 @@ class Update:
             previous_sbom = sbom.read(self.run.layout.state_path(plan.live)) if plan.live else None
             hashes = sbom.hashes_of(previous_sbom)
             hashes.update(self.ctx.hashes)
-            sbom.write(state_path, sbom.build(self.run.path, installed_packages(venv), hashes, plan.installer.name))
+            sbom.write(state_path, sbom.build(self.run.path, installed_packages(venv), hashes, plan.installer.name,
+                                              python=state['python']))
 
     def expose_and_link(self, plan):
         """Write the PATH files, then the links; when either fails, neither stays."""

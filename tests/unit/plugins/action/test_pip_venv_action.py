@@ -34,7 +34,7 @@ def test_an_archive_of_this_user_in_its_own_directory_is_hashed(controller):
     archive = controller / 'wh' / 'cp311-key.tar'
     archive.parent.mkdir(mode=0o700)
     archive.write_bytes(b'wheels')
-    assert _digest(str(archive)) == hashlib.sha256(b'wheels').hexdigest()
+    assert _digest(str(archive), 'wheelhouse.src') == hashlib.sha256(b'wheels').hexdigest()
 
 
 def test_an_archive_planted_by_another_user_in_a_sticky_directory_is_refused(controller):
@@ -45,7 +45,7 @@ def test_an_archive_planted_by_another_user_in_a_sticky_directory_is_refused(con
     _as_nobody('sh', '-c', 'echo evil > "$1"', 'sh', str(planted))
     assert os.stat(planted).st_uid == 65534
     with pytest.raises(AnsibleActionFail) as error:
-        _digest(str(planted))
+        _digest(str(planted), 'wheelhouse.src')
     assert str(shared) in str(error.value) and 'writable by others' in str(error.value)
 
 
@@ -71,5 +71,5 @@ def test_what_another_user_controls_is_refused_naming_it(controller, case):
         os.lchown(link, 65534, 65534)
         archive, culprit = link, link
     with pytest.raises(AnsibleActionFail) as error:
-        _digest(str(archive))
+        _digest(str(archive), 'wheelhouse.src')
     assert str(culprit) in str(error.value) and 'refusing to ship it' in str(error.value)

@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -61,6 +62,11 @@ def test_the_bill_of_materials_is_cyclonedx_1_5(run):
     assert JsonStrictValidator(SchemaVersion.V1_5).validate_str(json.dumps(document)) is None
     components = dict((c['name'], c) for c in document['components'])
     assert components['vkdemo']['purl'] == 'pkg:pypi/vkdemo@1.0'
+    # The interpreter is named too, and every library runs on it.
+    python = components['CPython']
+    assert python['version'] == '.'.join(map(str, sys.version_info[:3])) and python['type'] == 'platform'
+    assert {'name': 'venvkit:python:source', 'value': 'given'} in python['properties']
+    assert {'ref': 'pkg:pypi/vkdemo@1.0', 'dependsOn': ['python']} in document['dependencies']
     wheel = os.path.join(run.wheelhouse, 'vkdemo-1.0-py3-none-any.whl')
     import hashlib
     with open(wheel, 'rb') as handle:

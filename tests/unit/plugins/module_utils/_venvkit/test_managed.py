@@ -15,11 +15,11 @@ import tarfile
 import pytest
 
 import helpers
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit import managed, pythons
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import managed
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
 
-PLATFORM = pythons.host_platform()
+PLATFORM = managed.host_platform()
 NAME = 'cpython-3.13.5+20250612-%s-install_only.tar.gz' % PLATFORM
 DIRNAME = NAME[:-len('-install_only.tar.gz')]
 

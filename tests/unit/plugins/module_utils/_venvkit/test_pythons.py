@@ -5,7 +5,7 @@ import os
 import pytest
 
 import helpers
-from ansible_collections.venvkit.python.plugins.module_utils._venvkit import pythons
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit import managed, pythons
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
 
@@ -55,14 +55,14 @@ def test_a_malformed_request_is_named(text, words):
 
 
 def test_archive_names_give_version_and_platform():
-    assert pythons.archive_facts('/srv/' + NAME) == (
+    assert managed.archive_facts('/srv/' + NAME) == (
         'cpython-3.13.5+20250612-x86_64-unknown-linux-gnu', '3.13.5', 'x86_64-unknown-linux-gnu')
-    assert pythons.archive_facts('cpython-3.12.8-aarch64-unknown-linux-musl-install_only_stripped.tar.gz')[1:] == (
+    assert managed.archive_facts('cpython-3.12.8-aarch64-unknown-linux-musl-install_only_stripped.tar.gz')[1:] == (
         '3.12.8', 'aarch64-unknown-linux-musl')
     for bad in ('python-3.13.tar.gz', 'cpython-3.13.5-x86_64-unknown-linux-gnu-pgo+lto-full.tar.zst',
                 'cpython-3.13-x86_64-unknown-linux-gnu-install_only.tar.gz'):
         with pytest.raises(VenvkitError) as info:
-            pythons.archive_facts(bad)
+            managed.archive_facts(bad)
         assert 'python-build-standalone' in info.value.msg
 
 
