@@ -129,6 +129,9 @@ options:
       - In check mode it is unpacked into a private temporary directory, to predict from; nothing is
         written under O(managed_pythons).
       - A directory of that name holding another build is never replaced; the run fails naming both hashes.
+      - Each venv built with it is recorded in it. It stays while a kept generation of any venv uses it,
+        and goes with the last one, when that venv moves to another interpreter and the generations
+        that used it are pruned, or with O(state=absent).
     type: dict
     suboptions:
       src:
@@ -553,6 +556,13 @@ python_archive_shipped:
     has not got that build.
   returned: with O(python_archive.src)
   type: bool
+removed_pythons:
+  description:
+    - The managed CPythons removed because no venv uses them any more (with O(state=absent), or once the
+      generations that used one were pruned); in check mode, those that would be.
+  returned: when any, and always with O(state=absent)
+  type: list
+  elements: str
 needs:
   description:
     - V(python_archive) when the run needs the archive of O(python_archive) and was given its name and hash only;

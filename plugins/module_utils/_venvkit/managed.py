@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 import re
@@ -33,7 +34,7 @@ import zlib
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.archives import open_archive, verified_copy
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
-    DIR_MODE, FILE_MODE, Trust, make_dirs, read_regular, remove_created, temp_name)
+    DIR_MODE, FILE_MODE, Trust, atomic_write, make_dirs, read_regular, remove_created, temp_name)
 
 # python-build-standalone's archive names: cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz
 ARCHIVE_NAME = re.compile(r'(?P<dir>cpython-(?P<version>[0-9]+\.[0-9]+\.[0-9]+)(?:\+[A-Za-z0-9.]+)?'
@@ -258,3 +259,66 @@ class Install:
         with os.fdopen(out_fd, 'w') as dest:
             dest.write(marker)
             os.fchmod(dest.fileno(), FILE_MODE)
+
+
+# -- which venvs use a managed CPython ------------------------------------------
+
+USERS = '.venvkit-users'
+
+
+def _user_file(directory, venv_path):
+    return os.path.join(directory, USERS, hashlib.sha256(venv_path.encode('utf-8')).hexdigest()[:32])
+
+
+def managed_dir(recorded):
+    """The managed CPython directory a state's python record names, or None."""
+    if (recorded or {}).get('source') != 'managed' or not recorded.get('realpath'):
+        return None
+    return os.path.dirname(os.path.dirname(recorded['realpath']))
+
+
+def users_after(directory, venv_path, uses):
+    """The venvs that would use directory once venv_path uses it (or, with uses false, no longer does)."""
+    try:
+        names = set(os.listdir(os.path.join(directory, USERS)))
+    except OSError:
+        names = set()
+    mine = os.path.basename(_user_file(directory, venv_path))
+    return names | set([mine]) if uses else names - set([mine])
+
+
+def reconcile(roots, venv_path, used, check_mode=False):
+    """venv_path as a user of each managed CPython in used (directories) and of no other under roots; a managed
+    CPython that it was the last user of goes. Returns the directories removed (in check mode, that would be)."""
+    removed = []
+    for root in sorted(set(roots)):
+        for facts in installed_pythons(root):
+            directory = os.path.dirname(os.path.dirname(facts['python']))
+            mine = _user_file(directory, venv_path)
+            if directory in used:
+                if not check_mode and not os.path.exists(mine):
+                    make_dirs(os.path.dirname(mine), DIR_MODE)
+                    atomic_write(mine, venv_path + '\n', mode=FILE_MODE)
+                continue
+            if not os.path.lexists(mine):
+                continue  # not ours to decide
+            if users_after(directory, venv_path, False):
+                if not check_mode:
+                    os.unlink(mine)
+                continue
+            removed.append(directory)
+            if not check_mode:
+                # Renamed first: no venv can start it half-removed under its name.
+                aside = os.path.join(root, temp_name('.%s.venvkit-old-' % os.path.basename(directory)[:64]))
+                os.rename(directory, aside)
+                shutil.rmtree(aside, ignore_errors=True)
+    return removed
+
+
+def used_by(layout):
+    """The managed CPython directories the venvs kept for layout's path use, and the roots they are in."""
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import read_state
+    states = [read_state(gen + '.json') for dummy, gen in layout.generations()]
+    states.append(read_state(layout.state_path(layout.path)))
+    used = set(d for d in (managed_dir(state.get('python')) for state in states) if d)
+    return used, set(os.path.dirname(d) for d in used)

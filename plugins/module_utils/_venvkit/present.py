@@ -267,6 +267,17 @@ class Present(StateHandler):
 
     def apply(self, plan, lock):
         self._carry_out(plan, select_update(plan, self.run.options))
+        if self.run.outcome.changed and plan.action not in ('none', 'refresh'):
+            self._share_pythons()
+
+    def _share_pythons(self):
+        """The managed CPythons this path's kept generations use count it among their users; one that no kept
+        generation of any venv uses any more (after a prune, or a move to another build) goes."""
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import reconcile, used_by
+        used, roots = used_by(self.run.layout)
+        removed = reconcile(roots | set([self.run.options['managed_pythons']]), self.run.path, used)
+        if removed:
+            self.run.outcome.set(removed_pythons=removed)
 
     def _carry_out(self, plan, update):
         """The update (a class of updates.py) carries out the plan; what it did is described."""

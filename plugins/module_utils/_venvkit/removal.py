@@ -47,6 +47,8 @@ class RemovalPlan:
 class Removal(StateHandler):
     """state=absent for the run's path."""
 
+    python_roots = ()
+
     def _current(self):
         try:
             return self.run.layout.current()
@@ -97,9 +99,13 @@ class Removal(StateHandler):
                          % (', '.join(kept), layout.path))
         has_gens = os.path.isdir(layout.gens_dir) and not os.path.islink(layout.gens_dir)
         parent_goes = not kept and not stays and layout.parent_removable()
-        outcome.changed_if(removes_path or has_gens or links or parent_goes
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import reconcile, used_by
+        used, roots = used_by(layout)
+        self.python_roots = roots | set([options['managed_pythons']])
+        pythons = reconcile(self.python_roots, layout.path, set(), check_mode=True)
+        outcome.changed_if(removes_path or has_gens or links or parent_goes or pythons
                            or (exposure and exposure.plan['changes']))
-        outcome.set(removed_links=links, kept=kept)
+        outcome.set(removed_links=links, kept=kept, removed_pythons=pythons)
         if self.run.diff_mode:
             before = format_packages(installed_packages(current.venv)) if current.venv and removes_path else ''
             outcome.diff(before, '', layout.path, layout.path + ' (absent)')
@@ -121,6 +127,9 @@ class Removal(StateHandler):
             remove_tree(layout.path)
         if plan.has_gens:
             self._clear_generations(lock)
+        # Managed CPythons that no other venv uses go with their last one.
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import reconcile
+        reconcile(self.python_roots, layout.path, set())
         if plan.parent_goes:
             for entry in os.listdir(layout.parent):
                 if MARKER_RE.fullmatch(entry):

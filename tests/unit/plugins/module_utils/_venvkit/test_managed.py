@@ -185,3 +185,49 @@ def test_a_run_that_fails_after_installing_the_interpreter_takes_it_away(run, tm
                       python_archive=dict(path=archive, sha256=digest), packages=['vkdemo'])
     assert error.msg
     assert not os.path.lexists(root) and not os.path.lexists(run.path)
+
+
+# -- a managed CPython stays while a kept generation of any venv uses it ------------------------------
+
+
+def _generation(layout, number, python_dir):
+    """A generation of layout's path whose state says it runs on the managed CPython in python_dir."""
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.state import write_state
+    gen = layout.generation(number)
+    os.makedirs(gen)
+    record = dict(source='given') if python_dir is None else dict(
+        source='managed', realpath=os.path.join(python_dir, 'bin', 'python3.13'), version='3.13.5')
+    write_state(gen + '.json', dict(python=record))
+    return gen
+
+
+def test_a_managed_cpython_goes_with_the_last_venv_that_uses_it(place, tmp_path):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import Layout
+    python_dir = os.path.dirname(os.path.dirname(place().python))
+    tools, runner = Layout(str(tmp_path / 'tools' / 'venv')), Layout(str(tmp_path / 'runner' / 'venv'))
+    for layout in (tools, runner):
+        _generation(layout, 1, python_dir)
+        used, roots = managed.used_by(layout)
+        assert used == set([python_dir]) and roots == set([place.root])
+        assert managed.reconcile(roots, layout.path, used) == []
+    assert len(os.listdir(os.path.join(python_dir, managed.USERS))) == 2
+    # tools moves to the system's Python, and its old generation is pruned: runner still uses it.
+    os.unlink(tools.generation(1) + '.json')
+    _generation(tools, 2, None)
+    assert managed.used_by(tools) == (set(), set())
+    assert managed.reconcile([place.root], tools.path, set()) == []
+    assert os.path.isdir(python_dir) and len(os.listdir(os.path.join(python_dir, managed.USERS))) == 1
+    # runner goes: check mode says the interpreter would go, and leaves it; then it goes.
+    assert managed.reconcile([place.root], runner.path, set(), check_mode=True) == [python_dir]
+    assert os.path.isdir(python_dir)
+    assert managed.reconcile([place.root], runner.path, set()) == [python_dir]
+    assert os.listdir(place.root) == []
+
+
+def test_a_managed_cpython_no_venv_of_this_module_recorded_is_never_removed(place, tmp_path):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.generations import Layout
+    python_dir = os.path.dirname(os.path.dirname(place().python))
+    # Installed, but the venv that recorded itself is another path: this one is not its user.
+    assert managed.reconcile([place.root], str(tmp_path / 'other' / 'venv'), set()) == []
+    assert managed.reconcile([place.root], Layout(str(tmp_path / 'x' / 'venv')).path, set()) == []
+    assert os.path.isdir(python_dir)
