@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2154 # apt_dir, sources and who: the sourcing script's
 # Sourced by the scripts that build from Debian's source packages
 # (musl-python.sh, cpython.sh): apt-get and apt-cache with a source list and
 # state of their own, so that the machine's apt configuration and package

@@ -34,7 +34,7 @@ fetch_sources() {
     [ "$(cat "$sources/.complete" 2>/dev/null)" != "$source_set" ] || return 0
     rm -rf "$sources"
     mkdir -p "$sources"
-    write_source_list
+    write_source_list ""
     apt_src apt-get update -qq >&2 || echo "musl-python: apt-get update reported errors" >&2
     fetch_source python3.11
     fetch_source zlib
