@@ -11,7 +11,9 @@ path and the SHA-256 computed here: it unpacks only bytes that match.
 python_archive.src (a managed CPython) is shipped only when the target needs
 it: the module runs first with its name and SHA-256 alone, and answers
 ``needs: python_archive`` (having written nothing) when that build is not
-installed; then it is shipped and the module runs again. Without either the
+installed; then it is shipped and the module runs again. With
+python_archive.sha256 (the published hash) the file is hashed only when it is
+about to be sent, and must match; without it, on every run. Without either the
 module runs as any module does: no temporary directory, no transfer.
 """
 
@@ -100,14 +102,11 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail('python_archive: give src (a file on the controller) or path (a file on '
                                         'the target), not both')
             src = os.path.expanduser(str(python_archive['src']))
-            digest = _digest(src, 'python_archive.src')
             expected = python_archive.get('sha256')
-            if expected and expected != digest:
-                # A download that went wrong, or a file someone replaced: nothing reaches the target.
-                raise AnsibleActionFail('python_archive.src %s does not match python_archive.sha256 (expected %s, '
-                                        'got %s); refusing to ship it, nothing was sent to the target'
-                                        % (src, expected, digest))
-            args['python_archive'] = dict(name=python_archive.get('name') or os.path.basename(src), sha256=digest)
+            # With the published hash the target is asked first, and the file is read only when it is sent:
+            # an unchanged run hashes nothing.
+            identity = expected or _digest(src, 'python_archive.src')
+            args['python_archive'] = dict(name=python_archive.get('name') or os.path.basename(src), sha256=identity)
             if not ship:
                 # Only when the target has not got that build: a run that needs it writes nothing first.
                 first = self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,
@@ -116,6 +115,12 @@ class ActionModule(ActionBase):
                     result.update(first)
                     result['python_archive_shipped'] = False
                     return result
+            digest = _digest(src, 'python_archive.src') if expected else identity
+            if digest != identity:
+                # A download that went wrong, or a file someone replaced: nothing reaches the target.
+                raise AnsibleActionFail('python_archive.src %s does not match python_archive.sha256 (expected %s, '
+                                        'got %s); refusing to ship it, nothing was sent to the target'
+                                        % (src, expected, digest))
             ship.append(('python_archive', 'path', src, 'python.tar.gz'))
         if not ship:
             result.update(self._execute_module(module_name='venvkit.python.pip_venv', module_args=args,

@@ -152,8 +152,9 @@ options:
         description:
           - The archive's SHA-256. Required with O(python_archive.path).
           - With O(python_archive.src), the hash the archive must have, as published beside it. The
-            action refuses, before anything reaches the target, a file that does not match. Without it
-            the action hashes the file, and the target checks that what arrived is what was hashed.
+            action refuses, before anything reaches the target, a file that does not match, and reads the
+            file only when a target needs it. Without it the action hashes the file on every run, and the
+            target checks that what arrived is what was hashed.
         type: str
   managed_pythons:
     description:

@@ -64,7 +64,8 @@ build() {
     cd "$work"
     root="$work/stage/python"
     # The tests, the static libpython and the scripts with /python in their #! line are not needed.
-    rm -rf "$root"/lib/python3.13/test "$root"/lib/python3.13/idlelib/idle_test "$root"/lib/python3.13/config-3.13-*/libpython3.13.a
+    rm -rf "$root"/lib/python3.13/test "$root"/lib/python3.13/idlelib/idle_test "$root"/lib/libpython3.13.a \
+        "$root"/lib/python3.13/config-3.13-*/libpython3.13.a
     rm -f "$root"/bin/idle3* "$root"/bin/pydoc3* "$root"/bin/python3*-config
     # Bytecode for -O and -OO too would double what every host is sent.
     find "$root" -name '*.opt-[12].pyc' -delete
