@@ -144,13 +144,20 @@ options:
         description:
           - The archive on the target.
         type: path
+      url:
+        description:
+          - An C(http://) or C(https://) URL the target downloads the archive from, such as a company's
+            mirror of python-build-standalone's releases. O(python_archive.sha256) is required.
+          - The download is hashed as it is read, and only bytes that match are unpacked. User and
+            password in the URL are sent as HTTP basic authentication and masked in every message.
+        type: str
       name:
         description:
           - The archive's file name, when O(python_archive.path) or O(python_archive.src) is named otherwise.
         type: str
       sha256:
         description:
-          - The archive's SHA-256. Required with O(python_archive.path).
+          - The archive's SHA-256. Required with O(python_archive.path) and O(python_archive.url).
           - With O(python_archive.src), the hash the archive must have, as published beside it. The
             action refuses, before anything reaches the target, a file that does not match, and reads the
             file only when a target needs it. Without it the action hashes the file on every run, and the

@@ -68,6 +68,11 @@ def host_platform():
     return '%s-unknown-linux-%s' % (machine, 'gnu' if glibc else 'musl')
 
 
+def url_file_name(url):
+    """The last part of a URL's path (its file name), or ''."""
+    return (url or '').split('?', 1)[0].split('#', 1)[0].rstrip('/').rsplit('/', 1)[-1] if url else ''
+
+
 def read_marker(directory):
     """What the marker of an installed managed CPython says (root's file, in a directory of root's), or None."""
     try:
@@ -106,7 +111,8 @@ class Install:
         self.root = root
         self.gate = gate
         self.archive = spec.get('path')
-        self.name = os.path.basename(spec.get('name') or self.archive or '')
+        self.url = spec.get('url')
+        self.name = os.path.basename(spec.get('name') or self.archive or url_file_name(self.url))
         self.sha256 = spec.get('sha256')
         dirname, self.version, self.platform = archive_facts(self.name)
         self.dir = os.path.join(root, dirname)
@@ -135,7 +141,7 @@ class Install:
         return True
 
     def need_archive(self):
-        if not self.archive:
+        if not (self.archive or self.url):
             raise VenvkitError('python_archive: CPython %s (%s) is not installed in %s and no archive was given '
                                'to install it from' % (self.version, self.name, self.root), needs='python_archive')
 
@@ -173,7 +179,7 @@ class Install:
             self.made = None
 
     def _unpack(self, directory):
-        handle, dummy = open_archive(self.archive, 'python_archive')
+        handle = self._download() if self.url else open_archive(self.archive, 'python_archive')[0]
         with handle:
             copy = verified_copy(handle, directory, self.sha256, 'python_archive', self.name)
         with copy:
@@ -182,6 +188,19 @@ class Install:
                     self._extract(tar, directory)
             except (tarfile.TarError, EOFError, zlib.error) as exc:
                 raise VenvkitError('python_archive: %s is not a gzip-compressed tar archive: %s' % (self.name, exc))
+
+    def _download(self):
+        """The archive at url (a mirror of python-build-standalone's releases), as a stream to copy and hash."""
+        from ansible.module_utils.urls import open_url
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
+        try:
+            # Credentials in the URL go to the server as HTTP basic authentication, and never into a message.
+            return open_url(self.url, timeout=60, validate_certs=True)
+        except Exception as exc:  # pylint: disable=broad-except
+            code = getattr(exc, 'code', None)
+            raise VenvkitError('python_archive: %s could not be downloaded (%s); nothing was written'
+                               % (redact(self.url), 'HTTP %s' % code if code else
+                                  getattr(exc, 'reason', None) or exc))
 
     def _extract(self, tar, directory):
         links = set()

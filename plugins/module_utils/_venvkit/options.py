@@ -72,6 +72,7 @@ PIP_VENV_OPTIONS = dict(
     python_archive=dict(type='dict', options=dict(
         src=dict(type='str'),
         path=dict(type='path'),
+        url=dict(type='str'),
         name=dict(type='str'),
         sha256=dict(type='str'),
     )),
@@ -272,7 +273,8 @@ def _python_problems(p):
     if not (str(p['python'] or 'x')[0] in '0123456789=!<>~ ' or p['python_archive'] or p['python_source'] != 'auto'):
         return problems  # an interpreter's name or path: the usual case, checked without the requests' code
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
-    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import archive_facts
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import (
+        archive_facts, url_file_name)
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import parse_request
     try:
         request = parse_request(p['python'])
@@ -286,9 +288,13 @@ def _python_problems(p):
         return problems
     if p['python_source'] == 'system':
         problems.append('python_archive installs a managed CPython, and python_source is system')
-    if archive.get('src') and archive.get('path'):
-        problems.append('python_archive: give src (a file on the controller, shipped when the target needs it) or '
-                        'path (a file on the target), not both')
+    given = [key for key in ('src', 'path', 'url') if archive.get(key)]
+    if len(given) > 1:
+        problems.append('python_archive: give one of src (a file on the controller, shipped when the target needs '
+                        'it), path (a file on the target) and url (a mirror the target downloads from), not %s'
+                        % ' and '.join(given))
+    if archive.get('url') and not re.match(r'https?://[^/\s]+/\S+\Z', str(archive['url'])):
+        problems.append('python_archive.url must be an http:// or https:// URL of the archive, without spaces')
     if archive.get('src') and not str(archive['src']).startswith(('/', '~')):
         problems.append('python_archive.src must be an absolute path on the controller, not %s' % archive['src'])
     if archive.get('path'):
@@ -299,11 +305,12 @@ def _python_problems(p):
                                                                               str(archive.get('sha256') or '')):
         problems.append('python_archive.sha256 must be the archive\'s SHA-256, 64 lowercase hexadecimal digits '
                         '(nothing is unpacked unverified)')
-    if not (archive.get('name') or archive.get('path') or archive.get('src')):
-        problems.append('python_archive: give src or path')
+    if not (archive.get('name') or given):
+        problems.append('python_archive: give src, path or url')
     else:
         try:
-            archive_facts(archive.get('name') or archive.get('path') or archive.get('src'))
+            archive_facts(archive.get('name') or archive.get('path') or archive.get('src')
+                          or url_file_name(archive.get('url')))
         except VenvkitError as exc:
             problems.append(exc.msg)
     return problems

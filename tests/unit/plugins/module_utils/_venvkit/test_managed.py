@@ -231,3 +231,60 @@ def test_a_managed_cpython_no_venv_of_this_module_recorded_is_never_removed(plac
     assert managed.reconcile([place.root], str(tmp_path / 'other' / 'venv'), set()) == []
     assert managed.reconcile([place.root], Layout(str(tmp_path / 'x' / 'venv')).path, set()) == []
     assert os.path.isdir(python_dir)
+
+
+# -- from a mirror: python_archive.url -------------------------------------------------------------
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """An HTTP server on 127.0.0.1 serving a directory, as a company's mirror of the releases would."""
+    import functools
+    import http.server
+    import threading
+    served = tmp_path / 'mirror'
+    served.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.dir = served
+    server.url = 'http://127.0.0.1:%d/' % server.server_address[1]
+    yield server
+    server.shutdown()
+
+
+def test_an_archive_from_a_mirror_is_downloaded_verified_and_installed(place, mirror):
+    digest = write_archive(str(mirror.dir / NAME), interpreter())
+    unit = managed.Install(place.root, dict(url=mirror.url + NAME, sha256=digest), Gate())
+    assert unit.name == NAME and not unit.installed()
+    python = unit.install(helpers.process_runner())
+    assert os.path.realpath(python).endswith('/bin/python3.13') and unit.installed()
+
+
+def test_a_mirror_that_serves_other_bytes_or_nothing_is_refused_with_nothing_written(place, mirror):
+    digest = write_archive(str(mirror.dir / NAME), interpreter())
+    other = managed.Install(place.root, dict(url=mirror.url + NAME, sha256='0' * 64), Gate())
+    with pytest.raises(VenvkitError) as error:
+        other.install(helpers.process_runner())
+    assert 'does not match its sha256' in error.value.msg and not os.path.lexists(place.root)
+    secret = mirror.url.replace('http://', 'http://deploy:s3cret@') + 'missing/' + NAME
+    gone = managed.Install(place.root, dict(url=secret, sha256=digest), Gate())
+    with pytest.raises(VenvkitError) as error:
+        gone.install(helpers.process_runner())
+    assert 'HTTP 404' in error.value.msg and 'could not be downloaded' in error.value.msg
+    assert 's3cret' not in error.value.msg and 'deploy:' in error.value.msg
+    assert not os.path.lexists(place.root)
+
+
+@pytest.mark.parametrize('archive, words', [
+    (dict(url='ftp://mirror/' + NAME, sha256='a' * 64), 'must be an http:// or https:// URL'),
+    (dict(url='https://mirror/' + NAME), 'python_archive.sha256 must be'),
+    (dict(url='https://mirror/' + NAME, path='/srv/' + NAME, sha256='a' * 64), 'not path and url'),
+    (dict(url='https://mirror/python.tgz', sha256='a' * 64), 'python-build-standalone'),
+])
+def test_a_mirror_url_that_cannot_work_is_refused_before_the_target(archive, words):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
+    problems = input_problems(dict(path='/opt/venv', python='3.13', python_archive=archive))
+    assert any(words in problem for problem in problems), problems

@@ -76,7 +76,7 @@ def test_archive_names_give_version_and_platform():
     (dict(python='3.13', python_archive=dict(path='/srv/' + NAME, sha256='AB' * 32)), 'python_archive.sha256 must be'),
     (dict(python='3.13', python_archive=dict(path='srv/' + NAME, sha256=SHA)), 'python_archive.path must be'),
     (dict(python='3.13', python_archive=dict(path='/srv/python.tgz', sha256=SHA)), 'python-build-standalone'),
-    (dict(python='3.13', python_archive=dict(src='/srv/' + NAME, path='/srv/' + NAME, sha256=SHA)), 'not both'),
+    (dict(python='3.13', python_archive=dict(src='/srv/' + NAME, path='/srv/' + NAME, sha256=SHA)), 'not src and path'),
     (dict(python='3.13', managed_pythons='opt/python'), 'managed_pythons must be an absolute path'),
     (dict(python='3.1x'), 'neither an interpreter'),
 ])
