@@ -34,7 +34,7 @@ import zlib
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.archives import open_archive, verified_copy
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
-    DIR_MODE, FILE_MODE, Trust, atomic_write, make_dirs, read_regular, remove_created, temp_name)
+    DIR_MODE, FILE_MODE, Trust, atomic_write, check_trusted, make_dirs, read_regular, remove_created, temp_name)
 
 # python-build-standalone's archive names: cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz
 ARCHIVE_NAME = re.compile(r'(?P<dir>cpython-(?P<version>[0-9]+\.[0-9]+\.[0-9]+)(?:\+[A-Za-z0-9.]+)?'
@@ -90,8 +90,15 @@ def read_marker(directory):
 
 
 def installed_pythons(root):
-    """The managed CPythons installed under root: a list of markers (with 'python')."""
+    """The managed CPythons installed under root: a list of markers (with 'python').
+
+    root must be root's and writable by nobody else: whoever could rename what is in it would choose
+    which interpreter venvs get, and which directory goes with the last venv that used one.
+    """
     found = []
+    if not os.path.isdir(root):
+        return found
+    check_trusted(root, Trust(), 'use the managed interpreters in %s' % root)
     try:
         names = sorted(os.listdir(root))
     except OSError:
@@ -306,12 +313,19 @@ def users_after(directory, venv_path, uses):
     return names | set([mine]) if uses else names - set([mine])
 
 
-def reconcile(roots, venv_path, used, check_mode=False):
+def reconcile(roots, venv_path, used, check_mode=False, warn=None):
     """venv_path as a user of each managed CPython in used (directories) and of no other under roots; a managed
-    CPython that it was the last user of goes. Returns the directories removed (in check mode, that would be)."""
+    CPython that it was the last user of goes. Returns the directories removed (in check mode, that would be).
+    A root that others control is left alone, with a warning: what is in it is not this module's to remove."""
     removed = []
     for root in sorted(set(roots)):
-        for facts in installed_pythons(root):
+        try:
+            found = installed_pythons(root)
+        except VenvkitError as exc:
+            if warn is not None:
+                warn('managed_pythons: %s; nothing was recorded or removed there' % exc.msg)
+            continue
+        for facts in found:
             directory = os.path.dirname(os.path.dirname(facts['python']))
             mine = _user_file(directory, venv_path)
             if directory in used:

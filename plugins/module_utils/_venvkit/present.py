@@ -27,7 +27,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.context im
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import secrets_in
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
-    DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, remove_created, remove_tree)
+    DIR_MODE, Trust, check_trusted, describe_uid, make_dirs, private_dir, remove_created, remove_tree)
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.gate import Gate
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.installed import (
     SEED_DISTRIBUTIONS, changes, format_packages, installed_packages, listing_signature)
@@ -122,6 +122,7 @@ class Present(StateHandler):
         self.sources = None
         self.choice = None
         self.installed_python = None
+        self.python_scratch = None
 
     def failure_note(self, msg):
         """msg, with what became of the venv that was live before the run."""
@@ -133,6 +134,9 @@ class Present(StateHandler):
         return msg + ' The venv that was live before this run (%s) is unchanged and still in use.' % self.live_before
 
     def close(self):
+        if self.python_scratch is not None:
+            remove_tree(self.python_scratch)
+            self.python_scratch = None
         if self.ctx is not None:
             self.ctx.cleanup()
             self.run.outcome.warnings.extend(self.ctx.warnings)
@@ -209,7 +213,11 @@ class Present(StateHandler):
         if install is None:
             return False
         if self.run.check_mode:
-            self.choice.path = install.install(self.run.process, into=self.ctx.workdir())
+            # Root's own directory, not the run's work directory, which belongs to the venv's owner: root runs
+            # the interpreter once to check it, and the owner must not be able to swap it in between.
+            self.python_scratch = private_dir(prefix='venvkit-python-')
+            os.chmod(self.python_scratch, DIR_MODE)
+            self.choice.path = install.install(self.run.process, into=self.python_scratch)
         else:
             self.choice.path = install.install(self.run.process)
             self.installed_python = install
@@ -275,7 +283,8 @@ class Present(StateHandler):
         generation of any venv uses any more (after a prune, or a move to another build) goes."""
         from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import reconcile, used_by
         used, roots = used_by(self.run.layout)
-        removed = reconcile(roots | set([self.run.options['managed_pythons']]), self.run.path, used)
+        removed = reconcile(roots | set([self.run.options['managed_pythons']]), self.run.path, used,
+                            warn=self.run.outcome.warn)
         if removed:
             self.run.outcome.set(removed_pythons=removed)
 

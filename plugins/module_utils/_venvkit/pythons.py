@@ -108,6 +108,8 @@ class Chooser:
         self.source = options['python_source']
         self.root = options['managed_pythons']
         self.archive = options['python_archive']
+        # What the system's directories offered, for the message when nothing satisfies.
+        self.found = []
 
     def choose(self, gate):
         if self.request is None:
@@ -138,12 +140,13 @@ class Chooser:
             return None
         if not same or not self.request.matches(rec['version']):
             return None
+        # Held to the rule of every run, as a named interpreter is: nobody else may have written it since.
+        check_trusted(rec['path'], Trust(), 'build a venv with %s' % rec['path'])
         return Choice(rec['path'], rec['version'], rec['source'], rec.get('reason') or 'as chosen before',
                       sha256=rec.get('sha256'))
 
     def _system(self):
         """The newest interpreter in the secure directories that satisfies the request and can make venvs."""
-        self.found = getattr(self, 'found', [])
         seen = set()
         best = None
         for directory in SYSTEM_PATH.split(':'):
@@ -205,7 +208,7 @@ class Chooser:
                       % (best['version'], self.root, self.request), sha256=best['sha256'])
 
     def _none_found(self):
-        found = ', '.join(getattr(self, 'found', [])) or 'none'
+        found = ', '.join(self.found) or 'none'
         if self.source == 'system':
             return ('python: no interpreter of the system satisfies %s (searched %s; found %s), and python_source '
                     'is system' % (self.request, SYSTEM_PATH, found))

@@ -102,7 +102,7 @@ class Removal(StateHandler):
         from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import reconcile, used_by
         used, roots = used_by(layout)
         self.python_roots = roots | set([options['managed_pythons']])
-        pythons = reconcile(self.python_roots, layout.path, set(), check_mode=True)
+        pythons = reconcile(self.python_roots, layout.path, set(), check_mode=True, warn=outcome.warn)
         outcome.changed_if(removes_path or has_gens or links or parent_goes or pythons
                            or (exposure and exposure.plan['changes']))
         outcome.set(removed_links=links, kept=kept, removed_pythons=pythons)

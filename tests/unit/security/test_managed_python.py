@@ -75,3 +75,38 @@ def test_an_interpreter_planted_where_others_can_write_is_never_run(scratch, mon
         chooser('3.13', process).choose(gate=None)
     assert 'no interpreter satisfies 3.13' in str(error.value)
     assert process.started == [] and not ran.exists()
+
+
+def test_interpreters_in_a_directory_another_user_controls_are_never_used(open_run, scratch):
+    run = open_run
+    theirs = scratch / 'pythons'
+    theirs.mkdir()
+    os.chown(str(theirs), NOBODY, NOBODY)
+    error = run.fails(python='3.13', python_source='managed', managed_pythons=str(theirs), packages=['vkdemo'])
+    assert str(theirs) in error.msg and 'refusing to use the managed interpreters' in error.msg
+    assert not os.path.lexists(run.path)
+
+
+def test_check_mode_unpacks_where_the_venvs_owner_cannot_swap_what_root_runs(open_run, scratch, monkeypatch):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit import managed
+    run = open_run
+    archive = str(scratch / NAME)
+    digest = write_archive(archive, interpreter())
+    seen = []
+    real_install = managed.Install.install
+
+    def spy(self, process, into=None):
+        st = os.lstat(into)
+        seen.append((into, st.st_uid, st.st_mode & 0o7777))
+        return real_install(self, process, into=into)
+    monkeypatch.setattr(managed.Install, 'install', spy)
+    # The stand-in cannot make the venv check mode predicts from: the run fails after the unpack.
+    run.fails(check=True, python='3.13', python_source='managed', managed_pythons=str(scratch / 'managed'),
+              python_archive=dict(path=archive, sha256=digest), packages=['vkdemo'], owner='nobody')
+    assert len(seen) == 1
+    into, uid, mode = seen[0]
+    assert uid == 0 and mode == 0o755, seen
+    # Its parent is sticky (others cannot rename root's entries) or root's alone.
+    parent = os.lstat(os.path.dirname(into))
+    assert parent.st_uid == 0 and (parent.st_mode & 0o1000 or not parent.st_mode & 0o022)
+    assert not os.path.lexists(into) and not os.path.lexists(str(scratch / 'managed'))
