@@ -39,9 +39,7 @@ fetch_sources() {
     write_source_list trixie
     apt_src apt-get update -qq >&2 || echo "cpython: apt-get update reported errors" >&2
     fetch_source python3.13
-    pip download -qq --disable-pip-version-check --no-deps --only-binary=:all: \
-        -d "$sources" "pip==$pip_version" >&2
-    python3 "$VENVKIT_ROOT/tests/harness/pins.py" check "$sources/pip-$pip_version-py3-none-any.whl" >&2
+    fetch_pip "$pip_version"
     echo "$source_set" >"$sources/.complete"
     rm -rf "$apt_dir"
 }
@@ -52,10 +50,7 @@ build() {
     # Upstream sources as released: Debian's patches move CPython to Debian's layout.
     (cd "$work" && dpkg-source --skip-patches -x "$sources"/python3.13_*.dsc python)
     cd "$work/python"
-    rm Lib/ensurepip/_bundled/pip-*.whl
-    cp "$sources/pip-$pip_version-py3-none-any.whl" Lib/ensurepip/_bundled/
-    sed -i "s/^_PIP_VERSION = .*/_PIP_VERSION = \"$pip_version\"/" Lib/ensurepip/__init__.py
-    grep -q "^_PIP_VERSION = \"$pip_version\"" Lib/ensurepip/__init__.py
+    bundle_pip "$pip_version"
     # /python is the prefix the build records (sysconfig); nothing reads it to find the library.
     ./configure --prefix=/python --with-ensurepip=no --disable-test-modules \
         --without-system-libmpdec --without-system-expat CFLAGS="-O2"

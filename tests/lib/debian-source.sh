@@ -92,3 +92,19 @@ need_packages() {
     # shellcheck disable=SC2086 # one package a word
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
+
+# fetch_pip VERSION: pip's wheel into $sources, checked against tests/pins.txt.
+fetch_pip() {
+    pip download -qq --disable-pip-version-check --no-deps --only-binary=:all: \
+        -d "$sources" "pip==$1" >&2
+    python3 "$VENVKIT_ROOT/tests/harness/pins.py" check "$sources/pip-$1-py3-none-any.whl" >&2
+}
+
+# bundle_pip VERSION: in a CPython source tree (the current directory), the
+# pip that ensurepip installs becomes that pinned wheel.
+bundle_pip() {
+    rm Lib/ensurepip/_bundled/pip-*.whl
+    cp "$sources/pip-$1-py3-none-any.whl" Lib/ensurepip/_bundled/
+    sed -i "s/^_PIP_VERSION = .*/_PIP_VERSION = \"$1\"/" Lib/ensurepip/__init__.py
+    grep -q "^_PIP_VERSION = \"$1\"" Lib/ensurepip/__init__.py
+}

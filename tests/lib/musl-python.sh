@@ -39,9 +39,7 @@ fetch_sources() {
     fetch_source python3.11
     fetch_source zlib
     fetch_source libffi
-    pip download -qq --disable-pip-version-check --no-deps --only-binary=:all: \
-        -d "$sources" "pip==$pip_version" >&2
-    python3 "$VENVKIT_ROOT/tests/harness/pins.py" check "$sources/pip-$pip_version-py3-none-any.whl" >&2
+    fetch_pip "$pip_version"
     echo "$source_set" >"$sources/.complete"
     # The package lists (20 MB) are only needed to fetch again.
     rm -rf "$apt_dir"
@@ -86,10 +84,7 @@ EOF
         make -j"$(nproc)" && make install)
 
     cd "$work/python"
-    rm Lib/ensurepip/_bundled/pip-*.whl
-    cp "$sources/pip-$pip_version-py3-none-any.whl" Lib/ensurepip/_bundled/
-    sed -i "s/^_PIP_VERSION = .*/_PIP_VERSION = \"$pip_version\"/" Lib/ensurepip/__init__.py
-    grep -q "^_PIP_VERSION = \"$pip_version\"" Lib/ensurepip/__init__.py
+    bundle_pip "$pip_version"
     # PKG_CONFIG_LIBDIR keeps pkg-config from offering the host's glibc
     # libraries. pip is installed system-wide too, as Alpine's py3-pip does,
     # so that PEP 668's marker has something to refuse.
