@@ -95,6 +95,12 @@ def _ansible_test_requirements(version: str, dest: Path) -> list[Path]:
     return files
 
 
+def _exact(path: Path) -> bool:
+    """Whether every requirement of the file names one version."""
+    lines = [line.split('#', 1)[0].strip() for line in path.read_text().splitlines()]
+    return all('==' in line for line in lines if line)
+
+
 def wheels(version: str, extra: list[str]) -> str:
     """Fill the wheel directory for that release; returns the venv's pins."""
     key = 'ansible-core==%s %s' % (version, _key(requirements().read_text(), pins.PINS.read_text()))
@@ -110,13 +116,21 @@ def wheels(version: str, extra: list[str]) -> str:
         download(*extra, within='scenarios')
     with tempfile.TemporaryDirectory() as tmp:
         files = _ansible_test_requirements(version, Path(tmp))
+        # ansible.txt names ranges (cryptography, with no bound at all): those
+        # resolve within the release's pinned set, or a release that reaches
+        # the index tomorrow would be fetched. The sanity files pin exactly.
+        loose = [path for path in files if not _exact(path)]
+        exact = [path for path in files if path not in loose]
+        if loose:
+            download(*[option for path in loose for option in ('-r', str(path))],
+                     within='controller-' + version.rsplit('.', 1)[0])
         # One resolution for all of them is four times faster than one per
         # file; ansible-test resolves each on its own, so should their pins
         # ever disagree, fall back to that.
         try:
-            download(*[option for path in files for option in ('-r', str(path))])
+            download(*[option for path in exact for option in ('-r', str(path))])
         except subprocess.CalledProcessError:
-            for path in files:
+            for path in exact:
                 download('-r', str(path))
     # Every file is pinned: by tests/pins.txt, or exactly by ansible-test's own files.
     pins.check(WHEELS, also=_ansible_test_pins())
