@@ -49,6 +49,8 @@ _value:
   elements: str
 """
 
+import re
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_string
 
@@ -56,11 +58,18 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options im
 
 
 def _renamed(message, names):
+    """The message in the caller's names: the option it starts with, and every option named with a "_" or "."
+    anywhere in it (which no English word is)."""
     for option in sorted(names, key=len, reverse=True):
-        for separator in (' ', ':'):
-            if message.startswith(option + separator):
-                return names[option] + message[len(option):]
-    return message
+        if any(message.startswith(option + separator) for separator in (' ', ':')):
+            message = names[option] + message[len(option):]
+            break
+    compound = sorted((option for option in names if re.match(r'[a-z0-9_.]+\Z', option) and re.search('[_.]', option)),
+                      key=len, reverse=True)
+    if not compound:
+        return message
+    pattern = re.compile(r'(?<![\w./-])(%s)(?![\w])' % '|'.join(re.escape(option) for option in compound))
+    return pattern.sub(lambda match: names[match.group(1)], message)
 
 
 def pip_venv_problems(options, names=None):

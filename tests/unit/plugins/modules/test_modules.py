@@ -109,3 +109,20 @@ def test_the_filters_through_ansible(tmp_path):
     out = proc.stdout.decode()
     assert proc.returncode == 0, out
     assert "would corrupt a PATH entry" in out and 'did you mean venv_packages?' in out
+
+
+def test_the_role_s_words_replace_every_option_a_message_names():
+    """pip_venv_problems with the role's names: the option a message starts with, and the options it names further
+    on (python_archive.url in the middle of a sentence), but never a word of the user's values."""
+    from ansible_collections.venvkit.python.plugins.filter.pip_venv_problems import pip_venv_problems
+    names = {'path': 'venv_path', 'python_archive': 'venv_python_archive', 'python_archive.url': 'venv_python_archive',
+             'python_source': 'venv_python_source', 'python_downloads_json_url': 'venv_python_downloads_json_url'}
+    problems = pip_venv_problems({'path': '/opt/python_source/venv', 'python': '3.13',
+                                  'python_downloads_json_url': 'http://mirror.example/d.json'}, names)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith('venv_python_downloads_json_url must be an https:// URL')
+    assert 'give venv_python_archive and its sha256' in problems[0] and 'python_archive.url' not in problems[0]
+    problems = pip_venv_problems({'path': '/opt/python_source/venv', 'python': 'python3',
+                                  'python_source': 'managed'}, names)
+    assert problems == ['venv_python_source, venv_python_archive and venv_python_downloads_json_url go with a '
+                        'version request in python (such as "3.13" or ">=3.12"), and python is \'python3\'']
