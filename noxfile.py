@@ -134,8 +134,14 @@ def install_release(session: nox.Session, release: str, *packages: str) -> None:
 
 
 def artifact_env(session: nox.Session, url: str, **extra: str) -> dict[str, str | None]:
-    """The environment of a Molecule scenario: the built artifact, containers.podman, the index."""
-    return session_env(ANSIBLE_COLLECTIONS_PATH=collection.collections_path(), VENVKIT_INDEX_URL=url, **extra)
+    """The environment of a Molecule scenario: the built artifact, containers.podman, the index.
+
+    pip and uv on the controller (the role's wheelhouse build) reach no index but the ones a scenario
+    names: a wheel from PyPI would be one that tests/pins.txt does not pin.
+    """
+    return session_env(ANSIBLE_COLLECTIONS_PATH=collection.collections_path(), VENVKIT_INDEX_URL=url,
+                       PIP_NO_INDEX='1', PIP_INDEX_URL='http://127.0.0.1:9/no-index-but-the-scenario-s/',
+                       PIP_EXTRA_INDEX_URL='', UV_OFFLINE='1', **extra)
 
 
 def molecule(session: nox.Session, scenario: str, env: dict[str, str | None], program: str = 'molecule') -> None:
@@ -357,7 +363,8 @@ def molecule_managed(session: nox.Session) -> None:
     a tampered archive is refused with nothing written."""
     images(session, 'bookworm-systemd')
     archive, digest = managed_python()
-    with index.Server(index.wheels('managed', '3.13', ['ansible-core>=2.21,<2.22'])) as server:
+    # pip: the wheelhouse holds it too, for the venvs that seed it.
+    with index.Server(index.wheels('managed', '3.13', ['ansible-core>=2.21,<2.22', 'pip'])) as server:
         molecule(session, 'managed', artifact_env(session, server.url, VENVKIT_PYTHON_ARCHIVE=archive,
                                                   VENVKIT_PYTHON_ARCHIVE_SHA256=digest))
 
