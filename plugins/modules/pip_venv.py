@@ -163,6 +163,28 @@ options:
             file only when a target needs it. Without it the action hashes the file on every run, and the
             target checks that what arrived is what was hashed.
         type: str
+  python_downloads_json_url:
+    description:
+      - For a version request in O(python) that nothing on the target satisfies (neither the system's
+        interpreters nor a managed CPython installed before), a list of python-build-standalone builds in
+        the format of uv's C(download-metadata.json), as uv's C(--python-downloads-json-url) takes it;
+        the target reads it and installs the newest default CPython build for its platform that satisfies
+        the request, from the URL and with the SHA-256 the list gives (an entry without a SHA-256 is never
+        taken), as O(python_archive.url) would.
+      - It must be an C(https://) URL, or C(http://) on the target itself. The list names the hashes, so
+        whoever could change it in transit would choose the interpreter.
+      - It is read only when a managed CPython has to be installed. A venv whose interpreter is recorded
+        and unchanged, or a host that has one that satisfies the request, does not read it. With
+        O(upgrade=true) it is read on every run, and a venv on a managed CPython moves to the newest
+        release it lists when that is newer (the venv is recreated, with a RV(reason)).
+      - Mutually exclusive with O(python_archive).
+    type: str
+  python_install_mirror:
+    description:
+      - Replaces C(https://github.com/astral-sh/python-build-standalone/releases/download) at the start of
+        the URLs that O(python_downloads_json_url) lists, as uv's C(--mirror) does, for a company's copy of
+        python-build-standalone's releases. The SHA-256 stays the one the list gives.
+    type: str
   managed_pythons:
     description:
       - Where managed CPythons are installed. It and every directory above it must belong to root and

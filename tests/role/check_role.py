@@ -147,6 +147,12 @@ def mistakes(c: Checks, role: Role, openrc: Path) -> None:
     c.expect('an interpreter the packages would not provide is named before any package manager runs', 'yes',
              yes('venv_python python3.99 is not on the target, and the packages the role installs provide python3'
                  in out and 'Install Python with' not in out))
+    out = role.fails(openrc, '-e', json.dumps({'venv_python': '>=3.12', 'venv_wheelhouse': True,
+                                               'venv_python_downloads_json_url': 'http://mirror.example/d.json'}))
+    c.expect('a downloads JSON over plain HTTP is refused, in the role\'s words', 'yes',
+             yes('venv_python_downloads_json_url must be an https:// URL' in out))
+    c.expect('and a wheelhouse for a Python the targets choose', 'yes',
+             yes('give venv_python as one minor version, such as "3.13", not ">=3.12"' in out))
     c.expect('none of them wrote anything', before, snapshot(root))
     # The runner playbook with no requirements.txt beside its inventory: check
     # mode, so that nothing could be written even if the check were missing.

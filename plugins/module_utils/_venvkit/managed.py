@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import hashlib
 import json
 import os
@@ -71,6 +72,86 @@ def host_platform():
 def url_file_name(url):
     """The last part of a URL's path (its file name), or ''."""
     return (url or '').split('?', 1)[0].split('#', 1)[0].rstrip('/').rsplit('/', 1)[-1] if url else ''
+
+
+# uv's downloads JSON names its archives under this prefix; python_install_mirror replaces it, as uv's --mirror does.
+PBS_RELEASES = 'https://github.com/astral-sh/python-build-standalone/releases/download'
+_MAX_JSON = 64 << 20
+_SHA256 = re.compile(r'[0-9a-f]{64}\Z')
+
+
+def _fetch_json(url):
+    """The downloads JSON at url, parsed."""
+    from ansible.module_utils.urls import open_url
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
+    try:
+        with contextlib.closing(open_url(url, timeout=60, validate_certs=True)) as response:
+            data = response.read(_MAX_JSON + 1)
+    except Exception as exc:  # pylint: disable=broad-except
+        code = getattr(exc, 'code', None)
+        raise VenvkitError('python_downloads_json_url: %s could not be read (%s); nothing was written'
+                           % (redact(url), 'HTTP %s' % code if code else getattr(exc, 'reason', None) or exc))
+    if len(data) > _MAX_JSON:
+        raise VenvkitError('python_downloads_json_url: %s is larger than %d bytes' % (redact(url), _MAX_JSON))
+    try:
+        return json.loads(data.decode('utf-8'))
+    except ValueError as exc:
+        raise VenvkitError('python_downloads_json_url: %s is not JSON: %s' % (redact(url), exc))
+
+
+def _entry_version(entry, machine, libc):
+    """The version of a downloads JSON entry when it is a default CPython build for this machine and C library."""
+    arch = entry.get('arch') if isinstance(entry.get('arch'), dict) else {}
+    wanted = dict(name='cpython', os='linux', libc=libc, family=machine)
+    have = dict(name=entry.get('name'), os=entry.get('os'), libc=entry.get('libc'), family=arch.get('family'))
+    if have != wanted or any((arch.get('variant'), entry.get('variant'), entry.get('prerelease'))):
+        return None
+    try:
+        return '%d.%d.%d' % (entry['major'], entry['minor'], entry['patch'])
+    except (KeyError, TypeError):
+        return None
+
+
+def from_downloads(url, mirror, request):
+    """The python_archive (url, name, sha256) of the newest CPython for this host that satisfies request, of
+    those a downloads JSON in uv's format lists (uv's --python-downloads-json-url), with python-build-standalone's
+    prefix replaced by mirror when given. An entry without a SHA-256 is never taken."""
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
+    try:
+        from urllib.parse import unquote
+    except ImportError:  # Python 2
+        from urllib import unquote  # type: ignore
+    data = _fetch_json(url)
+    entries = list(data.values()) if isinstance(data, dict) else data if isinstance(data, list) else []
+    platform = host_platform()
+    machine, libc = platform.split('-')[0], platform.rsplit('-', 1)[1]
+    best, listed = None, set()
+    for entry in entries:
+        version = _entry_version(entry, machine, libc) if isinstance(entry, dict) else None
+        archive = str(entry.get('url') or '') if version else ''
+        if not version or not ARCHIVE_NAME.match(unquote(url_file_name(archive))):
+            continue
+        listed.add(version)
+        if request.matches(version) and (best is None or _key(version) > _key(best[0])):
+            best = (version, entry, archive)
+    if best is None:
+        raise VenvkitError('python_downloads_json_url: %s lists no CPython for %s that satisfies %s (it lists %s)'
+                           % (redact(url), platform, request,
+                              ', '.join(sorted(listed, key=_key)) or 'none for this platform'))
+    version, entry, archive = best
+    if mirror and archive.startswith(PBS_RELEASES + '/'):
+        archive = mirror.rstrip('/') + archive[len(PBS_RELEASES):]
+    if not _SHA256.match(str(entry.get('sha256') or '')):
+        raise VenvkitError('python_downloads_json_url: %s gives CPython %s (%s) no SHA-256; nothing is unpacked '
+                           'unverified' % (redact(url), version, redact(archive)))
+    if not re.match(r'https?://[^/\s]+/\S+\Z', archive):
+        raise VenvkitError('python_downloads_json_url: %s gives CPython %s at %r, which is not an http:// or '
+                           'https:// URL' % (redact(url), version, redact(archive)))
+    return dict(url=archive, name=unquote(url_file_name(archive)), sha256=entry['sha256'])
+
+
+def _key(version):
+    return tuple(int(part) for part in version.split('.'))
 
 
 def read_marker(directory):

@@ -76,6 +76,8 @@ PIP_VENV_OPTIONS = dict(
         name=dict(type='str'),
         sha256=dict(type='str'),
     )),
+    python_downloads_json_url=dict(type='str'),
+    python_install_mirror=dict(type='str'),
     managed_pythons=dict(type='path', default='/opt/venvkit/python'),
     requirements=dict(type='list', elements='path', default=[]),
     packages=dict(type='list', elements='str', default=[]),
@@ -270,7 +272,9 @@ def _python_problems(p):
     problem = path_problem(p['managed_pythons'], 'managed_pythons')
     if problem:
         problems.append(problem)
-    if not (str(p['python'] or 'x')[0] in '0123456789=!<>~ ' or p['python_archive'] or p['python_source'] != 'auto'):
+    downloads = p.get('python_downloads_json_url')
+    if not (str(p['python'] or 'x')[0] in '0123456789=!<>~ ' or p['python_archive'] or p['python_source'] != 'auto'
+            or downloads or p.get('python_install_mirror')):
         return problems  # an interpreter's name or path: the usual case, checked without the requests' code
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import (
@@ -281,9 +285,10 @@ def _python_problems(p):
     except VenvkitError as exc:
         return problems + [exc.msg]
     archive = p['python_archive']
-    if request is None and (p['python_source'] != 'auto' or archive):
-        problems.append('python_source and python_archive go with a version request in python (such as "3.13" or '
-                        '">=3.12"), and python is %r' % p['python'])
+    if request is None and (p['python_source'] != 'auto' or archive or downloads):
+        problems.append('python_source, python_archive and python_downloads_json_url go with a version request in '
+                        'python (such as "3.13" or ">=3.12"), and python is %r' % p['python'])
+    problems.extend(_downloads_problems(p))
     if not archive:
         return problems
     if p['python_source'] == 'system':
@@ -313,6 +318,32 @@ def _python_problems(p):
                           or url_file_name(archive.get('url')))
         except VenvkitError as exc:
             problems.append(exc.msg)
+    return problems
+
+
+def _downloads_problems(p):
+    """python_downloads_json_url and python_install_mirror."""
+    problems = []
+    url, mirror = p.get('python_downloads_json_url'), p.get('python_install_mirror')
+    if mirror and not url:
+        problems.append('python_install_mirror replaces the prefix of the URLs that python_downloads_json_url '
+                        'lists; give python_downloads_json_url too (or python_archive.url for one archive)')
+    if mirror and not re.match(r'https?://[^/\s]+(/\S*)?\Z', str(mirror)):
+        problems.append('python_install_mirror must be an http:// or https:// URL, without spaces')
+    if url:
+        # The JSON names each archive's SHA-256: whoever can change it in transit chooses what root runs.
+        match = re.match(r'(https?)://(?:[^@/\s]*@)?(\[[^\]]*\]|[^:/\s]*)[^\s]*\Z', str(url))
+        if not match:
+            problems.append('python_downloads_json_url must be an https:// URL, without spaces')
+        elif match.group(1) == 'http' and match.group(2).lower() not in ('localhost', '[::1]') \
+                and not match.group(2).startswith('127.'):
+            problems.append('python_downloads_json_url must be an https:// URL (or http:// on this host only): '
+                            'it names the SHA-256 of the archive, so plain HTTP would let anyone on the way choose '
+                            'the interpreter. For a mirror over HTTP, give python_archive.url and its sha256')
+        if p['python_source'] == 'system':
+            problems.append('python_downloads_json_url installs a managed CPython, and python_source is system')
+        if p['python_archive']:
+            problems.append('give python_archive or python_downloads_json_url, not both')
     return problems
 
 

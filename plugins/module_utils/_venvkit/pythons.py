@@ -119,7 +119,14 @@ class Chooser:
         if choice is None and self.source in ('auto', 'system'):
             choice = self._system()
         if choice is None and self.source in ('auto', 'managed'):
-            choice = self._archive(gate) or self._installed()
+            choice = self._archive(gate, self.archive) or self._installed() or self._downloads(gate)
+        elif choice is not None and choice.source == 'managed' and self.options.get('upgrade') and not self.archive:
+            # upgrade: the newest release the downloads JSON lists, when it is newer than the managed one in use.
+            newer = self._downloads(gate, newer_than=choice.version)
+            if newer is not None:
+                newer.reason = 'upgrade: CPython %s, the newest that python_downloads_json_url lists for %s, ' \
+                               'replaces %s' % (newer.version, self.request, choice.version)
+                choice = newer
         if choice is None:
             raise VenvkitError(self._none_found())
         choice.request = str(self.request)
@@ -175,23 +182,40 @@ class Chooser:
             return None
         return Choice(best[0], best[1], 'system', 'Python %s of the system satisfies %s' % (best[1], self.request))
 
-    def _archive(self, gate):
-        """The managed CPython of python_archive, installed already or to install."""
-        if not self.archive:
+    def _archive(self, gate, archive, origin=''):
+        """The managed CPython of archive (python_archive, or the entry of the downloads JSON), installed already
+        or to install."""
+        if not archive:
             return None
         from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import Install
-        install = Install(self.root, self.archive, gate)
+        install = Install(self.root, archive, gate)
         if not self.request.matches(install.version):
             raise VenvkitError('python_archive: %s holds CPython %s, which does not satisfy python: %s'
                                % (install.name, install.version, self.request))
         why = 'no interpreter of the system satisfies %s' % self.request if self.source == 'auto' else \
             'python_source is managed'
+        why += origin
         installed = install.installed()
         if not installed:
             install.need_archive()  # before anything is written: the action ships it and runs the module again
         return Choice(install.python, install.version, 'managed',
                       '%s; CPython %s from %s' % (why, install.version, install.name),
                       sha256=install.sha256, install=None if installed else install)
+
+    def _downloads(self, gate, newer_than=None):
+        """The newest managed CPython that the downloads JSON lists for this host and that satisfies the request
+        (and is newer than newer_than, when given); read only when no interpreter on the host does, or to
+        upgrade."""
+        url = self.options.get('python_downloads_json_url')
+        if not url:
+            return None
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import (
+            archive_facts, from_downloads)
+        archive = from_downloads(url, self.options.get('python_install_mirror'), self.request)
+        if newer_than and version_tuple(archive_facts(archive['name'])[1]) <= version_tuple(newer_than):
+            return None
+        return self._archive(gate, archive, ', and no managed CPython installed before does; the newest that '
+                             'python_downloads_json_url lists')
 
     def _installed(self):
         """The newest managed CPython already on the host that satisfies the request."""
@@ -213,6 +237,7 @@ class Chooser:
             return ('python: no interpreter of the system satisfies %s (searched %s; found %s), and python_source '
                     'is system' % (self.request, SYSTEM_PATH, found))
         return ('python: no interpreter satisfies %s: of the system (searched %s) found %s, and no managed CPython '
-                'in %s does. Give python_archive (a python-build-standalone install_only archive) to install one'
+                'in %s does. Give python_archive (a python-build-standalone install_only archive) or '
+                'python_downloads_json_url to install one'
                 % (self.request, SYSTEM_PATH if self.source == 'auto' else 'not searched, python_source is managed',
                    found, self.root))

@@ -239,14 +239,19 @@ def test_a_managed_cpython_no_venv_of_this_module_recorded_is_never_removed(plac
 @pytest.fixture
 def mirror(tmp_path):
     """An HTTP server on 127.0.0.1 serving a directory, as a company's mirror of the releases would."""
-    import functools
     import http.server
     import threading
     served = tmp_path / 'mirror'
     served.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(served), **kwargs)
+
+        def log_message(self, *args):  # pylint: disable=arguments-differ
+            pass
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.dir = served
@@ -288,3 +293,133 @@ def test_a_mirror_url_that_cannot_work_is_refused_before_the_target(archive, wor
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
     problems = input_problems(dict(path='/opt/venv', python='3.13', python_archive=archive))
     assert any(words in problem for problem in problems), problems
+
+
+# -- from a downloads JSON in uv's format: python_downloads_json_url, python_install_mirror -------------
+
+
+def _entry(version, url, sha256, **changes):
+    """One entry of uv's download-metadata.json, for this host unless changes say otherwise."""
+    major, minor, patch = (int(part) for part in version.split('.'))
+    entry = dict(name='cpython', arch=dict(family=PLATFORM.split('-')[0], variant=None), os='linux',
+                 libc=PLATFORM.rsplit('-', 1)[1], major=major, minor=minor, patch=patch, prerelease='',
+                 url=url, sha256=sha256, variant=None, build='20250612')
+    entry.update(changes)
+    return entry
+
+
+def _publish(mirror, versions, base=None, **changes):
+    """Archives of versions on the mirror, and a downloads JSON that lists them (under base when given, as
+    python-build-standalone's own URLs; %2B for the +, as uv's file has it). Returns the JSON's URL."""
+    listing = {}
+    for version in versions:
+        name = 'cpython-%s+20250612-%s-install_only_stripped.tar.gz' % (version, PLATFORM)
+        digest = write_archive(str(mirror.dir / name), interpreter(version))
+        url = (base or mirror.url.rstrip('/')) + '/' + name.replace('+', '%2B')
+        listing['cpython-%s-linux-%s' % (version, PLATFORM)] = dict(_entry(version, url, digest), **changes)
+    # What the chooser must pass over: other platforms, variants and prereleases, newer than the rest.
+    listing['other-arch'] = _entry('3.13.9', mirror.url + 'x.tar.gz', '0' * 64, arch=dict(family='riscv64'))
+    listing['freethreaded'] = _entry('3.13.9', mirror.url + 'y.tar.gz', '0' * 64, variant='freethreaded')
+    listing['prerelease'] = _entry('3.13.9', mirror.url + 'z.tar.gz', '0' * 64, prerelease='rc1')
+    (mirror.dir / 'download-metadata.json').write_text(json.dumps(listing))
+    return mirror.url + 'download-metadata.json'
+
+
+def _chooser(place, url, recorded=None, **options):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import Chooser
+    params = dict(python='3.13', python_source='managed', python_archive=None, managed_pythons=place.root,
+                  python_downloads_json_url=url, python_install_mirror=None, upgrade=False)
+    params.update(options)
+    return Chooser(params, helpers.process_runner(), recorded)
+
+
+def test_the_newest_build_a_downloads_json_lists_for_this_host_is_installed_verified(place, mirror):
+    url = _publish(mirror, ['3.12.11', '3.13.4', '3.13.5'])
+    choice = _chooser(place, url).choose(Gate())
+    assert (choice.version, choice.source) == ('3.13.5', 'managed')
+    assert 'python_downloads_json_url' in choice.reason and choice.install is not None
+    assert choice.install.name == 'cpython-3.13.5+20250612-%s-install_only_stripped.tar.gz' % PLATFORM
+    assert choice.install.url.startswith(mirror.url) and not os.path.lexists(place.root)
+    python = choice.install.install(helpers.process_runner())
+    assert os.path.realpath(python).endswith('/bin/python3.13') and choice.install.installed()
+    # Installed: the next venv on the host takes it without reading the list (now gone).
+    os.unlink(str(mirror.dir / 'download-metadata.json'))
+    again = _chooser(place, url).choose(Gate())
+    assert again.version == '3.13.5' and again.install is None
+
+
+def test_python_install_mirror_takes_the_place_of_python_build_standalone(place, mirror):
+    url = _publish(mirror, ['3.13.5'], base=managed.PBS_RELEASES + '/20250612')
+    choice = _chooser(place, url, python_install_mirror=mirror.url + 'pbs/').choose(Gate())
+    assert choice.install.url == '%spbs/20250612/cpython-3.13.5%%2B20250612-%s-install_only_stripped.tar.gz' % (
+        mirror.url, PLATFORM)
+    # The mirror has no pbs/ tree: the download fails, naming the mirror's URL, and nothing is written.
+    with pytest.raises(VenvkitError) as error:
+        choice.install.install(helpers.process_runner())
+    assert 'HTTP 404' in error.value.msg and mirror.url + 'pbs/' in error.value.msg
+    assert not os.path.lexists(place.root)
+
+
+@pytest.mark.parametrize('case, words', [
+    ('no-match', 'lists no CPython for %s that satisfies 3.14 (it lists 3.13.5)' % PLATFORM),
+    ('no-sha256', 'gives CPython 3.13.5'),
+    ('missing', 'could not be read (HTTP 404)'),
+    ('not-json', 'is not JSON'),
+    ('tampered', 'does not match its sha256'),
+])
+def test_a_downloads_json_that_cannot_be_trusted_or_answer_fails_with_nothing_written(place, mirror, case, words):
+    url = _publish(mirror, ['3.13.5'], sha256=None) if case == 'no-sha256' else _publish(mirror, ['3.13.5'])
+    if case == 'missing':
+        url += '.gone'
+    elif case == 'not-json':
+        (mirror.dir / 'download-metadata.json').write_text('<html>')
+    elif case == 'tampered':
+        name = 'cpython-3.13.5+20250612-%s-install_only_stripped.tar.gz' % PLATFORM
+        write_archive(str(mirror.dir / name), interpreter('3.13.6'))
+    with pytest.raises(VenvkitError) as error:
+        choice = _chooser(place, url, python='3.14' if case == 'no-match' else '3.13').choose(Gate())
+        choice.install.install(helpers.process_runner())
+    assert words in error.value.msg, error.value.msg
+    assert not os.path.lexists(place.root)
+
+
+def test_upgrade_moves_a_venv_to_the_newest_release_the_list_gives_and_only_then(place, mirror):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import file_signature
+    installed = place()  # 3.13.5, from an archive
+    recorded = dict(request='3.13', source='managed', version='3.13.5', path=installed.python,
+                    signature=file_signature(os.path.realpath(installed.python)), sha256=installed.sha256)
+    gone = mirror.url + 'nothing-here.json'
+    # Without upgrade the recorded interpreter stands, and the list is not read (it does not exist).
+    assert _chooser(place, gone, recorded).choose(Gate()).version == '3.13.5'
+    url = _publish(mirror, ['3.13.5', '3.13.7'])
+    choice = _chooser(place, url, recorded, upgrade=True).choose(Gate())
+    assert choice.version == '3.13.7' and choice.install is not None
+    assert choice.reason.startswith('upgrade: CPython 3.13.7') and 'replaces 3.13.5' in choice.reason
+    # Nothing newer listed: upgrade keeps what is there.
+    url = _publish(mirror, ['3.13.5'])
+    assert _chooser(place, url, recorded, upgrade=True).choose(Gate()).install is None
+
+
+@pytest.mark.parametrize('options, words', [
+    (dict(python_downloads_json_url='http://mirror.example/d.json'), 'must be an https:// URL (or http:// on'),
+    (dict(python_downloads_json_url='file:///srv/d.json'), 'must be an https:// URL'),
+    (dict(python_install_mirror='https://mirror.example/pbs'), 'give python_downloads_json_url too'),
+    (dict(python_downloads_json_url='https://m/d.json', python_install_mirror='ftp://m'),
+     'python_install_mirror must be an http'),
+    (dict(python_downloads_json_url='https://m/d.json', python_source='system'), 'and python_source is system'),
+    (dict(python_downloads_json_url='https://m/d.json', python='python3'), 'go with a version request'),
+    (dict(python_downloads_json_url='https://m/d.json', python_archive=dict(url='https://m/' + NAME, sha256='a' * 64)),
+     'not both'),
+])
+def test_downloads_options_that_cannot_work_are_refused_before_the_target(options, words):
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
+    params = dict(path='/opt/venv', python='3.13')
+    params.update(options)
+    problems = input_problems(params)
+    assert any(words in problem for problem in problems), problems
+
+
+def test_downloads_from_this_host_over_http_are_allowed():
+    from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
+    for url in ('http://127.0.0.1:8080/d.json', 'http://localhost/d.json', 'https://mirror.example/d.json'):
+        assert input_problems(dict(path='/opt/venv', python='3.13', python_downloads_json_url=url)) == []
