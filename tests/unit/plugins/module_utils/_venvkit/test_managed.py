@@ -41,7 +41,11 @@ def interpreter(version='3.13.5'):
             info('python/bin/python3', tarfile.SYMTYPE, link='python3.13'),
             info('python/lib', tarfile.DIRTYPE, mode=0o755),
             info('python/lib/python3.13', tarfile.DIRTYPE, mode=0o755),
-            info('python/lib/python3.13/os.py', data=b'# os\n')]
+            info('python/lib/python3.13/os.py', data=b'# os\n'),
+            # What uv looks for in a build it installs (test_uv_takes_the_same_downloads_json_and_mirror).
+            info('python/lib/python3.13/_sysconfigdata__linux_x86_64-linux-gnu.py',
+                 data=b"# system configuration generated and used by the sysconfig module\n"
+                      b"build_time_vars = {\n    'prefix': '/install',\n}\n")]
 
 
 def write_archive(path, members):
@@ -423,3 +427,21 @@ def test_downloads_from_this_host_over_http_are_allowed():
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
     for url in ('http://127.0.0.1:8080/d.json', 'http://localhost/d.json', 'https://mirror.example/d.json'):
         assert input_problems(dict(path='/opt/venv', python='3.13', python_downloads_json_url=url)) == []
+
+
+def test_uv_takes_the_same_downloads_json_and_mirror(mirror, tmp_path):
+    """The list and the mirror as the module reads them are what uv itself reads (uv python install
+    --python-downloads-json-url --mirror), with the uv the tests pin."""
+    import subprocess
+    url = _publish(mirror, ['3.13.5'], base=managed.PBS_RELEASES + '/20250612')
+    os.makedirs(str(mirror.dir / 'pbs' / '20250612'))
+    for name in os.listdir(str(mirror.dir)):
+        if name.endswith('.tar.gz'):
+            os.rename(str(mirror.dir / name), str(mirror.dir / 'pbs' / '20250612' / name))
+    env = dict(os.environ, UV_PYTHON_INSTALL_DIR=str(tmp_path / 'uv-pythons'), UV_CACHE_DIR=str(tmp_path / 'uv-cache'),
+               UV_NO_CONFIG='1')
+    proc = subprocess.run([helpers.UV, 'python', 'install', '3.13', '--no-bin', '--python-downloads-json-url', url,
+                           '--mirror', mirror.url + 'pbs'], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, check=False)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0 and 'Installed Python 3.13.5' in out, out
