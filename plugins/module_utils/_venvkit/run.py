@@ -41,7 +41,8 @@ class Run:
         self.diff_mode = diff_mode
         self.secrets = secrets_in(
             [options['index_url'], options['extra_index_urls'], options['find_links'], options['pip_args'],
-             options['packages'], (options.get('python_archive') or {}).get('url')]
+             options['packages'], (options.get('python_archive') or {}).get('url'),
+             options.get('python_downloads_json_url'), options.get('python_install_mirror')]
             + [f['content'] for f in options['inline_requirements'] + options['inline_constraints']])
         self.outcome = Outcome(path=self.path)
         # Whether check mode builds a throwaway venv to predict a fresh one (venv_info does not).

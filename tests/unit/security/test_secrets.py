@@ -101,7 +101,7 @@ def test_the_index_password_is_never_on_a_command_line(run, installer):
 
 
 @pytest.mark.parametrize('case', ['token only', 'raw @ in the password', 'percent-encoded', 'pip_args',
-                                  'direct URL', 'inline requirements'])
+                                  'direct URL', 'inline requirements', 'downloads JSON', 'install mirror'])
 def test_every_credential_form_is_masked_in_the_result_and_invocation(run, case):
     secret = 'm4sk-me-%d' % len(case)
     args = run.params(packages=['vkextra'], no_index=False, find_links=[],
@@ -117,6 +117,13 @@ def test_every_credential_form_is_masked_in_the_result_and_invocation(run, case)
         args['pip_args'] = ['--index-url=http://deploy:%s@127.0.0.1:9/simple' % secret]
     elif case == 'direct URL':
         args['packages'] = ['vkextra @ http://deploy:%s@127.0.0.1:9/vkextra-1.0-py3-none-any.whl' % secret]
+    elif case in ('downloads JSON', 'install mirror'):
+        # A managed CPython from a list that cannot be read: the run fails before any install.
+        args.update(python='3.13', python_source='managed', managed_pythons=os.path.join(run.root, 'pythons'),
+                    python_downloads_json_url='http://deploy:%s@127.0.0.1:9/d.json' % secret)
+        if case == 'install mirror':
+            args['python_downloads_json_url'] = 'http://127.0.0.1:9/d.json'
+            args['python_install_mirror'] = 'https://deploy:%s@mirror.example/pbs' % secret
     else:
         args['inline_requirements'] = [dict(name='r.txt', content='--index-url http://u:%s@127.0.0.1:9/s\nvkextra\n'
                                             % secret)]
