@@ -331,12 +331,21 @@ def _downloads_problems(p):
     if mirror and not re.match(r'https?://[^/\s]+(/\S*)?\Z', str(mirror)):
         problems.append('python_install_mirror must be an http:// or https:// URL, without spaces')
     if url:
-        # The JSON names each archive's SHA-256: whoever can change it in transit chooses what root runs.
-        match = re.match(r'(https?)://(?:[^@/\s]*@)?(\[[^\]]*\]|[^:/\s]*)[^\s]*\Z', str(url))
-        if not match:
+        # The JSON names each archive's SHA-256: whoever can change it in transit chooses what root runs. The
+        # host is the one urllib (open_url) connects to, not what a pattern takes for it.
+        try:
+            from urllib.parse import urlsplit
+        except ImportError:  # Python 2
+            from urlparse import urlsplit  # type: ignore
+        try:
+            parts = urlsplit(str(url))
+            host = (parts.hostname or '').lower()
+        except ValueError:
+            parts, host = None, ''
+        if parts is None or parts.scheme not in ('http', 'https') or not host or re.search(r'\s', str(url)):
             problems.append('python_downloads_json_url must be an https:// URL, without spaces')
-        elif match.group(1) == 'http' and match.group(2).lower() not in ('localhost', '[::1]') \
-                and not match.group(2).startswith('127.'):
+        elif parts.scheme == 'http' and host not in ('localhost', '::1') \
+                and not re.match(r'127(\.[0-9]{1,3}){3}\Z', host):
             problems.append('python_downloads_json_url must be an https:// URL (or http:// on this host only): '
                             'it names the SHA-256 of the archive, so plain HTTP would let anyone on the way choose '
                             'the interpreter. For a mirror over HTTP, give python_archive.url and its sha256')
