@@ -60,6 +60,11 @@ def probe(executable, process, run_as=None):
     return lines[0], lines[1], lines[2]
 
 
+def version_tuple(text):
+    """(3, 13, 5) of '3.13.5'."""
+    return tuple(int(part) for part in str(text).split('.'))
+
+
 class Choice:
     """The interpreter a venv gets: where it is (or will be), its version, where it comes from, and why."""
 

@@ -36,6 +36,7 @@ from ansible_collections.venvkit.python.plugins.module_utils._venvkit.archives i
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import (
     DIR_MODE, FILE_MODE, Trust, atomic_write, check_trusted, make_dirs, read_regular, remove_created, temp_name)
+from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import version_tuple
 
 # python-build-standalone's archive names: cpython-3.13.5+20250612-x86_64-unknown-linux-gnu-install_only.tar.gz
 ARCHIVE_NAME = re.compile(r'(?P<dir>cpython-(?P<version>[0-9]+\.[0-9]+\.[0-9]+)(?:\+[A-Za-z0-9.]+)?'
@@ -77,20 +78,33 @@ def url_file_name(url):
 # uv's downloads JSON names its archives under this prefix; python_install_mirror replaces it, as uv's --mirror does.
 PBS_RELEASES = 'https://github.com/astral-sh/python-build-standalone/releases/download'
 _MAX_JSON = 64 << 20
+# An archive's URL, from python_archive.url or a downloads JSON.
+ARCHIVE_URL = re.compile(r'https?://[^/\s]+/\S+\Z')
 _SHA256 = re.compile(r'[0-9a-f]{64}\Z')
+
+
+def _opened(url, failure):
+    """The response of url; failure (with the masked URL and the cause: the HTTP status, or why no connection)
+    is the message when there is none. User and password in the URL go to the server as HTTP basic
+    authentication, and never into a message."""
+    from ansible.module_utils.urls import open_url
+    try:
+        return open_url(url, timeout=60, validate_certs=True)
+    except Exception as exc:  # pylint: disable=broad-except
+        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
+        code = getattr(exc, 'code', None)
+        raise VenvkitError(failure % (redact(url), 'HTTP %s' % code if code else getattr(exc, 'reason', None) or exc))
 
 
 def _fetch_json(url):
     """The downloads JSON at url, parsed."""
-    from ansible.module_utils.urls import open_url
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
-    try:
-        with contextlib.closing(open_url(url, timeout=60, validate_certs=True)) as response:
+    failure = 'python_downloads_json_url: %s could not be read (%s); nothing was written'
+    with contextlib.closing(_opened(url, failure)) as response:
+        try:
             data = response.read(_MAX_JSON + 1)
-    except Exception as exc:  # pylint: disable=broad-except
-        code = getattr(exc, 'code', None)
-        raise VenvkitError('python_downloads_json_url: %s could not be read (%s); nothing was written'
-                           % (redact(url), 'HTTP %s' % code if code else getattr(exc, 'reason', None) or exc))
+        except (IOError, OSError) as exc:
+            raise VenvkitError(failure % (redact(url), exc))
     if len(data) > _MAX_JSON:
         raise VenvkitError('python_downloads_json_url: %s is larger than %d bytes' % (redact(url), _MAX_JSON))
     try:
@@ -132,26 +146,22 @@ def from_downloads(url, mirror, request):
         if not version or not ARCHIVE_NAME.match(unquote(url_file_name(archive))):
             continue
         listed.add(version)
-        if request.matches(version) and (best is None or _key(version) > _key(best[0])):
+        if request.matches(version) and (best is None or version_tuple(version) > version_tuple(best[0])):
             best = (version, entry, archive)
     if best is None:
         raise VenvkitError('python_downloads_json_url: %s lists no CPython for %s that satisfies %s (it lists %s)'
                            % (redact(url), platform, request,
-                              ', '.join(sorted(listed, key=_key)) or 'none for this platform'))
+                              ', '.join(sorted(listed, key=version_tuple)) or 'none for this platform'))
     version, entry, archive = best
     if mirror and archive.startswith(PBS_RELEASES + '/'):
         archive = mirror.rstrip('/') + archive[len(PBS_RELEASES):]
     if not _SHA256.match(str(entry.get('sha256') or '')):
         raise VenvkitError('python_downloads_json_url: %s gives CPython %s (%s) no SHA-256; nothing is unpacked '
                            'unverified' % (redact(url), version, redact(archive)))
-    if not re.match(r'https?://[^/\s]+/\S+\Z', archive):
+    if not ARCHIVE_URL.match(archive):
         raise VenvkitError('python_downloads_json_url: %s gives CPython %s at %r, which is not an http:// or '
                            'https:// URL' % (redact(url), version, redact(archive)))
     return dict(url=archive, name=unquote(url_file_name(archive)), sha256=entry['sha256'])
-
-
-def _key(version):
-    return tuple(int(part) for part in version.split('.'))
 
 
 def read_marker(directory):
@@ -279,16 +289,7 @@ class Install:
 
     def _download(self):
         """The archive at url (a mirror of python-build-standalone's releases), as a stream to copy and hash."""
-        from ansible.module_utils.urls import open_url
-        from ansible_collections.venvkit.python.plugins.module_utils._venvkit.credentials import redact
-        try:
-            # Credentials in the URL go to the server as HTTP basic authentication, and never into a message.
-            return open_url(self.url, timeout=60, validate_certs=True)
-        except Exception as exc:  # pylint: disable=broad-except
-            code = getattr(exc, 'code', None)
-            raise VenvkitError('python_archive: %s could not be downloaded (%s); nothing was written'
-                               % (redact(self.url), 'HTTP %s' % code if code else
-                                  getattr(exc, 'reason', None) or exc))
+        return _opened(self.url, 'python_archive: %s could not be downloaded (%s); nothing was written')
 
     def _extract(self, tar, directory):
         links = set()

@@ -278,7 +278,7 @@ def _python_problems(p):
         return problems  # an interpreter's name or path: the usual case, checked without the requests' code
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.managed import (
-        archive_facts, url_file_name)
+        ARCHIVE_URL, archive_facts, url_file_name)
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.pythons import parse_request
     try:
         request = parse_request(p['python'])
@@ -298,7 +298,7 @@ def _python_problems(p):
         problems.append('python_archive: give one of src (a file on the controller, shipped when the target needs '
                         'it), path (a file on the target) and url (a mirror the target downloads from), not %s'
                         % ' and '.join(given))
-    if archive.get('url') and not re.match(r'https?://[^/\s]+/\S+\Z', str(archive['url'])):
+    if archive.get('url') and not ARCHIVE_URL.match(str(archive['url'])):
         problems.append('python_archive.url must be an http:// or https:// URL of the archive, without spaces')
     if archive.get('src') and not str(archive['src']).startswith(('/', '~')):
         problems.append('python_archive.src must be an absolute path on the controller, not %s' % archive['src'])

@@ -24,16 +24,12 @@ import re
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.errors import VenvkitError
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.fs import Trust, check_trusted
 from ansible_collections.venvkit.python.plugins.module_utils._venvkit.interpreter import (
-    SYSTEM_PATH, Choice, file_signature, find_python)
+    SYSTEM_PATH, Choice, file_signature, find_python, version_tuple)
 
 _CLAUSE = re.compile(r'\s*(==|!=|>=|<=|~=|>|<)?\s*([0-9]+(?:\.[0-9]+){0,2})(\.\*)?\s*\Z')
 _SYSTEM_NAME = re.compile(r'python3(\.[0-9]+)?\Z')
 _PROBE = ('import sys, importlib.util as u; print(".".join(map(str, sys.version_info[:3]))); '
           'print(bool(u.find_spec("venv") and u.find_spec("ensurepip")))')
-
-
-def version_tuple(text):
-    return tuple(int(part) for part in str(text).split('.'))
 
 
 class Request:
