@@ -171,8 +171,9 @@ options:
         the target reads it and installs the newest default CPython build for its platform that satisfies
         the request, from the URL and with the SHA-256 the list gives (an entry without a SHA-256 is never
         taken), as O(python_archive.url) would.
-      - It must be an C(https://) URL, or C(http://) on the target itself. The list names the hashes, so
-        whoever could change it in transit would choose the interpreter.
+      - It must be an C(https://) URL, or C(http://) on the target itself on a port below 1024, which only
+        root can serve. The list names the hashes, so whoever could change it in transit, or serve it first,
+        would choose the interpreter.
       - It is read only when a managed CPython has to be installed. A venv whose interpreter is recorded
         and unchanged, or a host that has one that satisfies the request, does not read it. With
         O(upgrade=true) it is read on every run, and a venv on a managed CPython moves to the newest

@@ -339,16 +339,18 @@ def _downloads_problems(p):
             from urlparse import urlsplit  # type: ignore
         try:
             parts = urlsplit(str(url))
-            host = (parts.hostname or '').lower()
+            host, port = (parts.hostname or '').lower(), parts.port or 80
         except ValueError:
-            parts, host = None, ''
+            parts, host, port = None, '', 0
         if parts is None or parts.scheme not in ('http', 'https') or not host or re.search(r'\s', str(url)):
             problems.append('python_downloads_json_url must be an https:// URL, without spaces')
-        elif parts.scheme == 'http' and host not in ('localhost', '::1') \
-                and not re.match(r'127(\.[0-9]{1,3}){3}\Z', host):
-            problems.append('python_downloads_json_url must be an https:// URL (or http:// on this host only): '
-                            'it names the SHA-256 of the archive, so plain HTTP would let anyone on the way choose '
-                            'the interpreter. For a mirror over HTTP, give python_archive.url and its sha256')
+        elif parts.scheme == 'http' and (port >= 1024 or (host not in ('localhost', '::1')
+                                                          and not re.match(r'127(\.[0-9]{1,3}){3}\Z', host))):
+            # On this host, a port from 1024 up is one any local user may serve first.
+            problems.append('python_downloads_json_url must be an https:// URL (or http:// on this host only, on a '
+                            'port below 1024, which only root can serve): it names the SHA-256 of the archive, so '
+                            'plain HTTP would let anyone on the way, or any local user, choose the interpreter. '
+                            'For a mirror over HTTP, give python_archive.url and its sha256')
         if p['python_source'] == 'system':
             problems.append('python_downloads_json_url installs a managed CPython, and python_source is system')
         if p['python_archive']:

@@ -410,6 +410,9 @@ def test_upgrade_moves_a_venv_to_the_newest_release_the_list_gives_and_only_then
     (dict(python_downloads_json_url='http://127.mirror.example/d.json'), 'must be an https:// URL (or http:// on'),
     (dict(python_downloads_json_url='http://mirror.example#@127.0.0.1/d.json'), 'must be an https:// URL (or http'),
     (dict(python_downloads_json_url='http://mirror.example?@localhost/d.json'), 'must be an https:// URL (or http'),
+    # This host, on a port any local user could have bound first.
+    (dict(python_downloads_json_url='http://127.0.0.1:8080/d.json'), 'on a port below 1024, which only root can'),
+    (dict(python_downloads_json_url='http://[::1]:65000/d.json'), 'on a port below 1024, which only root can'),
     (dict(python_downloads_json_url='file:///srv/d.json'), 'must be an https:// URL'),
     (dict(python_install_mirror='https://mirror.example/pbs'), 'give python_downloads_json_url too'),
     (dict(python_downloads_json_url='https://m/d.json', python_install_mirror='ftp://m'),
@@ -429,7 +432,7 @@ def test_downloads_options_that_cannot_work_are_refused_before_the_target(option
 
 def test_downloads_from_this_host_over_http_are_allowed():
     from ansible_collections.venvkit.python.plugins.module_utils._venvkit.options import input_problems
-    for url in ('http://127.0.0.1:8080/d.json', 'http://localhost/d.json', 'http://[::1]:8080/d.json',
+    for url in ('http://127.0.0.1:842/d.json', 'http://localhost/d.json', 'http://[::1]:842/d.json',
                 'http://deploy:secret@127.0.0.1/d.json', 'https://mirror.example/d.json'):
         assert input_problems(dict(path='/opt/venv', python='3.13', python_downloads_json_url=url)) == []
 
